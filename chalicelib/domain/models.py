@@ -1,0 +1,225 @@
+"""The order broker's vocabulary as pydantic models (see DESIGN.md, "Vocabulary")."""
+
+from __future__ import annotations
+
+import ipaddress
+import datetime as dt
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Category(StrEnum):
+    INTERNET = "internet"
+    TELEPHONY = "telephony"
+    TV = "tv"
+
+
+# --- catalogue -------------------------------------------------------------------------
+
+
+class Provider(Frozen):
+    id: str = Field(pattern=ID_PATTERN)
+    name: str = Field(min_length=1, max_length=200)
+
+
+class CityNetwork(Frozen):
+    id: str = Field(pattern=ID_PATTERN)
+    name: str = Field(min_length=1, max_length=200)
+    api_url: str
+    bounce_url: str
+    ip_ranges: tuple[str, ...] = ()
+    # Names of secrets, never the secrets: "<ref>" resolves to "user:password" for the API and
+    # "<ref>/bounce" to the bounce HMAC key through the Secrets adapter.
+    credentials_ref: str
+    protocol: Literal["direct-activation-1.1"] = "direct-activation-1.1"
+
+    @field_validator("ip_ranges")
+    @classmethod
+    def _valid_networks(cls, ranges: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(str(ipaddress.ip_network(r, strict=False)) for r in ranges)
+
+    def contains(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in ipaddress.ip_network(r) for r in self.ip_ranges)
+
+
+class Offer(Frozen):
+    id: str = Field(pattern=ID_PATTERN)
+    provider_id: str = Field(pattern=ID_PATTERN)
+    city_network_id: str = Field(pattern=ID_PATTERN)
+    service_uid: str = Field(min_length=1, max_length=100)
+    category: Category
+    name: str = Field(min_length=1, max_length=200)
+    monthly_price_sek: int = Field(ge=0)
+    binding_months: int = Field(ge=0, le=60)
+    extension_form_id: str | None = None
+
+
+# --- city network replies --------------------------------------------------------------
+
+
+class ServiceOnPort(Frozen):
+    service_uid: str
+    date: dt.date | None = None
+    name: str | None = None
+    commitment: dt.date | None = None
+    release: dt.date | None = None
+    message: str | None = None
+
+
+class PortStatus(Frozen):
+    access_id: str
+    message: str | None = None  # for the end user, e.g. "closed for non-payment"
+    nettype: str | None = None
+    media: str | None = None
+    port_capacity_mbit: int | None = None
+    cpe_capacity_mbit: int | None = None
+    city_network_owns_cpe: bool | None = None
+    services: tuple[ServiceOnPort, ...] = ()
+
+    def has_service(self, service_uid: str) -> bool:
+        return any(s.service_uid == service_uid for s in self.services)
+
+
+class Reason(Frozen):
+    code: str
+    message: str
+
+
+class Deliverability(Frozen):
+    deliverable: bool
+    reason_code: str | None = None  # "404", "426", "428", "500" ...
+    customer_message: str | None = None  # Swedish, for the customer page
+
+    @classmethod
+    def yes(cls) -> Deliverability:
+        return cls(deliverable=True)
+
+
+# --- the order -------------------------------------------------------------------------
+
+
+class ActivationState(StrEnum):
+    MANUAL = "manual"
+    PENDING = "pending"
+    ACTIVATED = "activated"
+    SCHEDULED = "scheduled"
+    REFUSED = "refused"
+    FAILED = "failed"
+
+
+class OrderStatus(StrEnum):
+    NEW = "new"
+    RECEIVED = "received"
+    IN_PROGRESS = "in_progress"
+    WAITING = "waiting"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+
+
+class Activation(Frozen):
+    state: ActivationState
+    date: dt.date | None = None  # activated/scheduled: the activation date
+    reason: Reason | None = None  # refused/failed: why
+    attempts: int = Field(default=0, ge=0)
+    updated_at: dt.datetime
+    # The date the activation was asked for (None = as soon as possible).
+    requested_date: dt.date | None = None
+    # Identifies the current attempt; a worker message for another attempt is stale.
+    attempt_id: str | None = None
+
+
+class Service(Frozen):
+    uid: str
+    category: Category
+    name: str
+
+
+class Customer(Frozen):
+    """The base form's answers. `repr=False` keeps personal data out of accidental logs."""
+
+    first_name: str = Field(min_length=1, max_length=100)
+    last_name: str = Field(min_length=1, max_length=100)
+    personal_number: str = Field(pattern=r"^\d{12}$", repr=False)
+    email: str = Field(max_length=254, repr=False)
+    phone: str = Field(pattern=r"^\+\d{7,15}$", repr=False)
+    street_address: str = Field(min_length=1, max_length=200, repr=False)
+    postal_code: str = Field(pattern=r"^\d{5}$", repr=False)
+    city: str = Field(min_length=1, max_length=100, repr=False)
+    apartment_number: str | None = Field(default=None, pattern=r"^\d{4}$", repr=False)
+    marketing_consent: bool = False
+
+
+class Order(Frozen):
+    id: str = Field(pattern=r"^ord_[0-9A-HJKMNP-TV-Z]{26}$")
+    provider_id: str
+    offer_id: str
+    city_network_id: str | None
+    access_id: str | None
+    identified: bool
+    service: Service
+    customer: Customer
+    details: dict[str, Any] = Field(default_factory=dict)
+    extra: dict[str, Any] = Field(default_factory=dict)
+    requested_date: dt.date | None = None
+    activation: Activation
+    status: OrderStatus = OrderStatus.NEW
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int = Field(default=1, ge=1)
+    # Hash of the receipt token (the customer's link to this order); never the token itself.
+    receipt_token_hash: str | None = Field(default=None, repr=False)
+
+    def next_version(self, **changes: Any) -> Order:
+        """A copy with `changes`, one version later. Validates like construction does."""
+        data = self.model_dump()
+        data.update(changes)
+        data["version"] = self.version + 1
+        return Order.model_validate(data)
+
+
+class OrderEventKind(StrEnum):
+    CITY_NETWORK_CALL = "city_network_call"
+    ORDER_CREATED = "order_created"
+    ACTIVATION_CHANGED = "activation_changed"
+    STATUS_CHANGED = "status_changed"
+    MESSAGE = "message"
+    ACTIVATION_REQUESTED = "activation_requested"
+
+
+class CityNetworkCall(Frozen):
+    """What an audit trail keeps of one city-network call (no credentials, no raw body)."""
+
+    method: str
+    outcome: Literal["ok", "refused", "transient"]
+    code: str | None = None
+    message: str | None = None
+    duration_ms: int
+
+
+class OrderEvent(Frozen):
+    id: str  # ULID: sortable in time
+    order_id: str
+    provider_id: str
+    kind: OrderEventKind
+    at: dt.datetime
+    actor: str  # "customer", "system", "worker", "provider:<id>"
+    call: CityNetworkCall | None = None
+    activation_state: ActivationState | None = None
+    status_from: OrderStatus | None = None
+    status_to: OrderStatus | None = None
+    message_type: Literal["log", "alert", "error", "system"] | None = None
+    text: str | None = Field(default=None, max_length=4000)
+    # For providers: the webhook event type this entry announces, if any (the outbox).
+    webhook_type: str | None = None

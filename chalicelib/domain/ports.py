@@ -1,0 +1,146 @@
+"""The interfaces the domain is handed. Adapters implement them; tests pass fakes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from .citynet import CityNetworkClients
+from .clock import Clock
+from .models import (
+    ActivationState,
+    CityNetwork,
+    Offer,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    Provider,
+)
+
+
+class OrderPage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    items: list[Order]
+    next_cursor: str | None = None
+
+
+class OrderFilter(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    status: OrderStatus | None = None
+    activation_state: ActivationState | None = None
+
+
+class OrderStore(Protocol):
+    def create(self, order: Order, events: list[OrderEvent]) -> None:
+        """Store a new order and its first events atomically. AlreadyExists if the id is taken."""
+
+    def get(self, order_id: str) -> Order:
+        """NotFound if unknown."""
+
+    def get_for_provider(self, order_id: str, provider_id: str) -> Order:
+        """NotFound if unknown or another provider's: the two are indistinguishable."""
+
+    def replace(self, order: Order, expected_version: int, events: list[OrderEvent]) -> None:
+        """Write `order` (whose version is expected_version + 1) and `events` atomically,
+        only if the stored version is still `expected_version`; else ConcurrentModification."""
+
+    def append_events(self, events: list[OrderEvent]) -> None:
+        """Audit entries that change no order state (e.g. a provider's message)."""
+
+    def list_events(self, order_id: str) -> list[OrderEvent]:
+        """Oldest first."""
+
+    def list_for_provider(
+        self, provider_id: str, *, limit: int, cursor: str | None, filter: OrderFilter
+    ) -> OrderPage:
+        """Newest first through an index; the cursor is signed and bound to the provider
+        (a tampered or foreign cursor raises InvalidCursor)."""
+
+    def changed_since(
+        self, provider_id: str, since: datetime, *, limit: int, cursor: str | None
+    ) -> OrderPage:
+        """Orders whose updated_at is after `since`, oldest change first (the polling feed)."""
+
+
+class Catalog(Protocol):
+    """Providers, city networks and offers: small, read-mostly, written by the admin CLI."""
+
+    def put_provider(self, provider: Provider) -> None: ...
+    def get_provider(self, provider_id: str) -> Provider: ...
+    def list_providers(self) -> list[Provider]: ...
+
+    def put_city_network(self, city_network: CityNetwork) -> None: ...
+    def get_city_network(self, city_network_id: str) -> CityNetwork: ...
+    def list_city_networks(self) -> list[CityNetwork]: ...
+
+    def put_offer(self, offer: Offer) -> None: ...
+    def get_offer(self, offer_id: str) -> Offer: ...
+    def offers_in_city_network(self, city_network_id: str) -> list[Offer]: ...
+    def offers_of_provider(self, provider_id: str) -> list[Offer]: ...
+
+
+class ApiKeyRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    key_id: str  # short, public handle for listing and revoking
+    key_hash: str  # hex SHA-256 of the key; the key itself is never stored
+    provider_id: str
+    label: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+class ApiKeyStore(Protocol):
+    def add_key(self, record: ApiKeyRecord) -> None: ...
+    def find_by_hash(self, key_hash: str) -> ApiKeyRecord | None: ...
+    def keys_of_provider(self, provider_id: str) -> list[ApiKeyRecord]: ...
+    def revoke(self, provider_id: str, key_id: str, at: datetime) -> None: ...
+
+
+class OneTimeTokens(Protocol):
+    """Single-use values with an expiry: bounce nonces, idempotency keys, form submissions."""
+
+    def claim(self, key: str, expires_at: datetime, value: dict[str, Any] | None = None) -> bool:
+        """True if `key` was unclaimed (and now is claimed); False if already claimed."""
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        """The value stored with a claimed, unexpired key."""
+
+    def put_value(self, key: str, value: dict[str, Any]) -> None:
+        """Attach a value to a key already claimed (e.g. the answer to remember)."""
+
+
+class ActivationMessage(BaseModel):
+    """What the activation queue carries. The schedule travels with the message."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    order_id: str
+    attempt_id: str
+    origin: str = "customer"  # "customer" (retry of a submission) or "provider"
+    activation_date: date | None = None
+    retry_number: int = 0  # transient retries already spent on this attempt
+    not_before: datetime | None = None  # carried when the wait exceeds SQS's 15-minute cap
+
+
+class ActivationQueue(Protocol):
+    def send(self, message: ActivationMessage, delay_seconds: int = 0) -> None: ...
+
+
+class Secrets(Protocol):
+    def get(self, name: str) -> str:
+        """The secret's value; NotFound if there is none. Never log the result."""
+
+
+@dataclass(frozen=True)
+class Deps:
+    orders: OrderStore
+    catalog: Catalog
+    city_networks: CityNetworkClients
+    activation_queue: ActivationQueue
+    clock: Clock
