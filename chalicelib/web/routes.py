@@ -1,0 +1,5 @@
+"""Customer web blueprint. Placeholder until the customer journey lands."""
+
+from chalice import Blueprint
+
+bp = Blueprint(__name__)
