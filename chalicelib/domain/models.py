@@ -101,6 +101,7 @@ class Deliverability(Frozen):
     deliverable: bool
     reason_code: str | None = None  # "404", "426", "428", "500" ...
     customer_message: str | None = None  # Swedish, for the customer page
+    customer_message_en: str | None = None
 
     @classmethod
     def yes(cls) -> Deliverability:
