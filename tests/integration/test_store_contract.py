@@ -63,7 +63,7 @@ class Stores:
     codec: CursorCodec
 
 
-@pytest.fixture(params=["memory"])  # dynamodb: next commit
+@pytest.fixture(params=["memory", "dynamodb"])
 def stores(request: pytest.FixtureRequest) -> Iterator[Stores]:
     codec = CursorCodec(b"contract-test-cursor-key-0123456789")
     clock = FakeClock(T0)
@@ -88,10 +88,9 @@ def stores(request: pytest.FixtureRequest) -> Iterator[Stores]:
     table_name = request.getfixturevalue("table_name")
     from chalicelib.adapters.dynamodb.api_keys import DynamoDBApiKeyStore
     from chalicelib.adapters.dynamodb.catalog import DynamoDBCatalog
+    from chalicelib.adapters.dynamodb.client import dynamodb_client
     from chalicelib.adapters.dynamodb.orders import DynamoDBOrderStore
     from chalicelib.adapters.dynamodb.tokens import DynamoDBOneTimeTokens
-
-    from chalicelib.adapters.dynamodb.client import dynamodb_client
 
     # No code path may Scan: make any attempt fail the test loudly.
     monkeypatch = request.getfixturevalue("monkeypatch")
