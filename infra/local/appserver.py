@@ -1,0 +1,54 @@
+"""Serves the Chalice app like `chalice local`, but with the real peer address.
+
+`chalice local` reports every visitor as 127.0.0.1. Identification depends on the
+visitor's address (API Gateway's `sourceIp`), so each connection's event converter gets
+the address the connection really came from.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from chalice.app import Chalice
+from chalice.config import Config
+from chalice.local import ChaliceRequestHandler, LocalDevServer
+
+
+class PeerAddressRequestHandler(ChaliceRequestHandler):
+    # Silence the per-request stderr lines; the app logs what matters as JSON.
+    def log_message(self, format: str, *args: Any) -> None:
+        return None
+
+    def _generic_handle(self) -> None:
+        self.local_gateway.event_converter.LOCAL_SOURCE_IP = self.client_address[0]  # type: ignore[misc]
+        super()._generic_handle()
+
+    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+
+
+class AppServer:
+    def __init__(self, app: Chalice, host: str = "127.0.0.1", port: int = 0) -> None:
+        config = Config.create(
+            chalice_stage="local", app_name=app.app_name, lambda_timeout=28, lambda_memory_size=512
+        )
+        self._dev = LocalDevServer(app, config, host, port, handler_cls=PeerAddressRequestHandler)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._dev.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> AppServer:
+        self._thread = threading.Thread(
+            target=self._dev.server.serve_forever, name="app-server", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread:
+            self._dev.server.shutdown()
+            self._thread.join(timeout=5)
+        self._dev.server.server_close()

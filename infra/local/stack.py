@@ -1,0 +1,226 @@
+"""The whole local stack in one process: `python -m infra.local.stack` (what `make run` does).
+
+moto's server (DynamoDB + SQS) with the table and queues created, the city-network
+emulator with the demo outlets, the app served with real peer addresses, the SQS worker,
+and the demo data. Ctrl-C (or SIGTERM) stops all of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import secrets
+import signal
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+DEMO_OUTLETS = HERE / "demo-outlets.json"
+DEMO_API_USER, DEMO_API_PASSWORD, DEMO_BOUNCE_SECRET = "demo", "demo-password", "demo-bounce-secret"
+
+logger = logging.getLogger("local.stack")
+
+
+@dataclass
+class LocalStack:
+    host: str = "127.0.0.1"
+    app_port: int = 8000
+    moto_port: int = 8020
+    emulator_api_port: int = 8010
+    emulator_bounce_port: int = 8011
+    outlets: Path = DEMO_OUTLETS
+    urls: dict[str, str] = field(default_factory=dict)
+    api_key: str = ""
+    _stoppers: list[Any] = field(default_factory=list)
+
+    def start(self) -> LocalStack:
+        self._prepare_environment()
+        self._start_moto()
+        queue_urls = self._create_table_and_queues()
+        emulator = self._start_emulator()
+        app_server = self._bind_app()
+        self._seed(emulator.api_url, emulator.bounce_url)
+        app_server.start()
+        self._start_worker(queue_urls)
+        return self
+
+    def stop(self) -> None:
+        for stop in reversed(self._stoppers):
+            try:
+                stop()
+            except Exception:
+                logger.exception("stopping a component failed")
+        self._stoppers.clear()
+
+    # --- steps -------------------------------------------------------------------------
+
+    def _prepare_environment(self) -> None:
+        defaults = {
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_DEFAULT_REGION": "eu-north-1",
+            "AWS_REGION": "eu-north-1",
+            "STAGE": "local",
+            "TABLE_NAME": "stadsnatsfabriken-local",
+            "ALLOW_INSECURE_WEBHOOKS": "true",
+            "POWERTOOLS_SERVICE_NAME": "stadsnatsfabriken",
+            "POWERTOOLS_METRICS_NAMESPACE": "Stadsnatsfabriken",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "SECRET_DEMO_STADSNAT_API": f"{DEMO_API_USER}:{DEMO_API_PASSWORD}",
+            "SECRET_DEMO_STADSNAT_API_BOUNCE": DEMO_BOUNCE_SECRET,
+            "SECRET_APP_SIGNING_KEY": secrets.token_urlsafe(32),
+        }
+        for name, value in defaults.items():
+            os.environ.setdefault(name, value)
+        # The stack owns these: a stale value from the shell must not point elsewhere.
+        os.environ.pop("SECRETS_SSM_PREFIX", None)
+
+    def _start_moto(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        server = ThreadedMotoServer(ip_address=self.host, port=self.moto_port, verbose=False)
+        server.start()
+        host, port = server.get_host_and_port()
+        self.urls["moto"] = f"http://{host}:{port}"
+        os.environ["AWS_ENDPOINT_URL"] = self.urls["moto"]
+        self._stoppers.append(server.stop)
+
+    def _create_table_and_queues(self) -> dict[str, str]:
+        from chalicelib.adapters.dynamodb.schema import create_table
+        from chalicelib.adapters.sqs import create_queues
+
+        create_table(os.environ["TABLE_NAME"])
+        names = [os.environ.get(v, d) for v, d in QUEUE_NAMES]
+        urls = create_queues(names)
+        os.environ["ACTIVATION_QUEUE_URL"] = urls[names[0]]
+        os.environ["WEBHOOK_QUEUE_URL"] = urls[names[1]]
+        return urls
+
+    def _start_emulator(self) -> Any:
+        from infra.local.emulator.config import load_config, with_env_overrides
+        from infra.local.emulator.runtime import Emulator
+
+        config = with_env_overrides(load_config(self.outlets))
+        emulator = Emulator(
+            config,
+            host=self.host,
+            api_port=self.emulator_api_port,
+            bounce_port=self.emulator_bounce_port,
+        ).start()
+        self.urls["emulator_api"] = emulator.api_url
+        self.urls["bounce"] = emulator.bounce_url
+        self._stoppers.append(emulator.stop)
+        return emulator
+
+    def _bind_app(self) -> Any:
+        from infra.local.appserver import AppServer
+
+        sys.path.insert(0, str(HERE.parents[1]))
+        import app as app_module
+
+        server = AppServer(app_module.app, self.host, self.app_port)
+        self.urls["app"] = server.url
+        os.environ.setdefault("PUBLIC_BASE_URL", server.url)
+        self._app_module = app_module
+        self._stoppers.append(server.stop)
+        return server
+
+    def _seed(self, api_url: str, bounce_url: str) -> None:
+        from chalicelib.domain.api_keys import issue_api_key
+        from chalicelib.domain.clock import SystemClock
+        from chalicelib.wiring import services
+        from infra.local.seed import seed_catalog
+
+        found = services()
+        seed_catalog(found.deps.catalog, api_url, bounce_url)
+        self.api_key, _ = issue_api_key(
+            found.api_keys,
+            "demo-tl",
+            "local demo key",
+            SystemClock(),
+            key=os.environ.get("DEMO_API_KEY") or None,
+        )
+
+    def _start_worker(self, queue_urls: dict[str, str]) -> None:
+        from infra.local.worker import SqsWorker
+
+        worker = SqsWorker(self._app_module.app, self._app_module, queue_urls).start()
+        self.urls["worker_queues"] = ", ".join(worker.queues) or "(no SQS handlers yet)"
+        self._stoppers.append(worker.stop)
+
+    def describe(self) -> dict[str, str]:
+        return {**self.urls, "api_key": self.api_key}
+
+
+QUEUE_NAMES = (
+    ("ACTIVATION_QUEUE_NAME", "stadsnatsfabriken-activation"),
+    ("WEBHOOK_QUEUE_NAME", "stadsnatsfabriken-webhook"),
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.local.stack", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("--moto-port", type=int, default=8020)
+    parser.add_argument("--emulator-api-port", type=int, default=8010)
+    parser.add_argument("--emulator-bounce-port", type=int, default=8011)
+    parser.add_argument("--outlets", type=Path, default=DEMO_OUTLETS)
+    parser.add_argument("--ready-file", type=Path, help="write the URLs and key here as JSON")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+
+    stack = LocalStack(
+        host=args.host,
+        app_port=args.port,
+        moto_port=args.moto_port,
+        emulator_api_port=args.emulator_api_port,
+        emulator_bounce_port=args.emulator_bounce_port,
+        outlets=args.outlets,
+    )
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    try:
+        stack.start()
+    except BaseException:
+        stack.stop()
+        raise
+    info = stack.describe()
+    print(_banner(info), flush=True)
+    if args.ready_file:
+        args.ready_file.write_text(json.dumps(info))
+    try:
+        stopped.wait()
+    except KeyboardInterrupt:
+        pass
+    print("Stopping the local stack ...", flush=True)
+    stack.stop()
+    return 0
+
+
+def _banner(info: dict[str, str]) -> str:
+    key_note = "" if os.environ.get("DEMO_API_KEY") else "  (generated; set DEMO_API_KEY to fix it)"
+    return "\n".join(
+        [
+            "",
+            "Stadsnätsfabriken local stack is up.",
+            f"  Customer web:        {info['app']}/",
+            f"  Provider API:        {info['app']}/tl/v1  (OpenAPI: {info['app']}/tl/v1/openapi.json)",
+            f"  Health:              {info['app']}/healthz",
+            f"  City-network API:    {info['emulator_api']}  (calls: {info['emulator_api']}_emulator/calls)",
+            f"  Bounce server:       {info['bounce']}",
+            f"  moto (DynamoDB/SQS): {info['moto']}",
+            f"  SQS worker queues:   {info['worker_queues']}",
+            f"  demo-tl API key:     {info['api_key']}{key_note}",
+            "Ctrl-C stops everything.",
+        ]
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
