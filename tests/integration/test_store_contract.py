@@ -86,6 +86,7 @@ def stores(request: pytest.FixtureRequest) -> Iterator[Stores]:
         return
 
     table_name = request.getfixturevalue("table_name")
+    from chalicelib.adapters.dynamodb import orders as orders_module
     from chalicelib.adapters.dynamodb.api_keys import DynamoDBApiKeyStore
     from chalicelib.adapters.dynamodb.catalog import DynamoDBCatalog
     from chalicelib.adapters.dynamodb.client import dynamodb_client
@@ -100,6 +101,8 @@ def stores(request: pytest.FixtureRequest) -> Iterator[Stores]:
         raise AssertionError("Scan issued against DynamoDB")
 
     monkeypatch.setattr(client, "scan", no_scan)
+    # Read tiny pages under filters so every filtered listing crosses Query pages.
+    monkeypatch.setattr(orders_module, "_FILTERED_PAGE", 2)
     yield Stores(
         DynamoDBOrderStore(table_name, codec),
         DynamoDBCatalog(table_name),
@@ -582,3 +585,35 @@ def test_a_token_keeps_its_value_until_it_expires(stores: Stores) -> None:
 def test_a_value_cannot_be_put_on_an_unclaimed_token(stores: Stores) -> None:
     with pytest.raises(NotFound):
         stores.tokens.put_value("never-claimed", {"a": 1})
+
+
+# --- DynamoDB only ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stores", ["dynamodb"], indirect=True)
+def test_the_scan_guard_is_armed(stores: Stores) -> None:
+    from chalicelib.adapters.dynamodb.client import dynamodb_client
+
+    with pytest.raises(AssertionError, match="Scan"):
+        dynamodb_client().scan(TableName="any")
+
+
+def test_create_table_is_idempotent_and_enables_ttl(table_name: str) -> None:
+    from chalicelib.adapters.dynamodb.client import dynamodb_client
+    from chalicelib.adapters.dynamodb.schema import (
+        INDEX_PROVIDER_ORDERS,
+        INDEX_PROVIDER_UPDATES,
+        TTL_ATTRIBUTE,
+        create_table,
+    )
+
+    create_table(table_name)  # a second time: no error
+
+    client = dynamodb_client()
+    table = client.describe_table(TableName=table_name)["Table"]
+    ttl = client.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"]
+    assert table["TableStatus"] == "ACTIVE"
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    indexes = {i["IndexName"] for i in table["GlobalSecondaryIndexes"]}
+    assert {INDEX_PROVIDER_ORDERS, INDEX_PROVIDER_UPDATES} <= indexes
+    assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": TTL_ATTRIBUTE}
