@@ -1,0 +1,147 @@
+"""The running local stack (`make run`'s program) for browser tests.
+
+Started once per test session as a subprocess on free ports, exactly as a newcomer runs
+it; the tests reach it only over HTTP, as a browser would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+class RemoteEmulator:
+    """The stack's emulator, through its control endpoints."""
+
+    def __init__(self, api_url: str) -> None:
+        self.api_url = api_url
+        self._base = api_url.rstrip("/") + "/_emulator"
+
+    def calls(self, *, kind: str | None = None, method: str | None = None) -> list[dict[str, Any]]:
+        calls: list[dict[str, Any]] = requests.get(f"{self._base}/calls", timeout=5).json()
+        return [
+            c
+            for c in calls
+            if (kind is None or c["kind"] == kind) and (method is None or c["method"] == method)
+        ]
+
+    def reset(self) -> None:
+        requests.post(f"{self._base}/reset", timeout=5).raise_for_status()
+
+    def configure(self, config: dict[str, Any]) -> None:
+        requests.put(f"{self._base}/config", json=config, timeout=5).raise_for_status()
+
+
+@dataclass
+class RunningStack:
+    app_url: str
+    bounce_url: str
+    moto_url: str
+    api_key: str
+    emulator: RemoteEmulator
+    log_path: Path
+
+
+def _clean_environment() -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("SECRET_")
+        and k
+        not in {
+            "AWS_ENDPOINT_URL",
+            "TABLE_NAME",
+            "ACTIVATION_QUEUE_URL",
+            "WEBHOOK_QUEUE_URL",
+            "PUBLIC_BASE_URL",
+            "PORT",
+        }
+    }
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+@pytest.fixture(scope="session")
+def local_stack() -> Iterator[RunningStack]:
+    ARTIFACTS.mkdir(exist_ok=True)
+    log_path = ARTIFACTS / "local-stack.log"
+    ready = Path(tempfile.mkdtemp()) / "ready.json"
+    ports = ["--port", "0", "--moto-port", "0", "--emulator-api-port", "0"]
+    ports += ["--emulator-bounce-port", "0"]
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "infra.local.stack", *ports, "--ready-file", str(ready)],
+            cwd=ROOT,
+            env=_clean_environment(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 90
+        while not ready.exists():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"local stack did not start:\n{log_path.read_text()[-4000:]}")
+            time.sleep(0.2)
+        info = json.loads(ready.read_text())
+        yield RunningStack(
+            app_url=info["app"],
+            bounce_url=info["bounce"],
+            moto_url=info["moto"],
+            api_key=info["api_key"],
+            emulator=RemoteEmulator(info["emulator_api"]),
+            log_path=log_path,
+        )
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (.ci/run does)")
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    chromium = playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    )
+    yield chromium
+    chromium.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(locale="sv-SE")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
