@@ -5,8 +5,12 @@ from chalice import Chalice
 from chalicelib.api.routes import bp as provider_api
 from chalicelib.health import bp as health
 from chalicelib.web.routes import bp as customer_web
+from chalicelib.workers.activation import bp as activation_worker
+from chalicelib.workers.webhooks import bp as webhook_worker
 
 app = Chalice(app_name="stadsnatsfabriken")
 app.register_blueprint(customer_web)
 app.register_blueprint(health)
 app.register_blueprint(provider_api, url_prefix="/tl/v1")
+app.register_blueprint(activation_worker)
+app.register_blueprint(webhook_worker)

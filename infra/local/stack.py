@@ -149,7 +149,7 @@ class LocalStack:
     def _start_worker(self, queue_urls: dict[str, str]) -> None:
         from infra.local.worker import SqsWorker
 
-        worker = SqsWorker(self._app_module.app, self._app_module, queue_urls).start()
+        worker = SqsWorker(self._app_module.app, queue_urls).start()
         self.urls["worker_queues"] = ", ".join(worker.queues) or "(no SQS handlers yet)"
         self._stoppers.append(worker.stop)
 

@@ -4,6 +4,7 @@ failures honoured (only the messages the handler reports as failed come back).""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 import uuid
@@ -16,7 +17,7 @@ logger = logging.getLogger("local.worker")
 
 
 class SqsWorker:
-    def __init__(self, app: Chalice, app_module: Any, queue_urls: dict[str, str]) -> None:
+    def __init__(self, app: Chalice, queue_urls: dict[str, str]) -> None:
         import boto3
 
         self._sqs = boto3.client("sqs")
@@ -25,7 +26,9 @@ class SqsWorker:
         self._sources: list[tuple[SQSEventConfig, Any, str]] = []
         for source in app.event_sources:
             if isinstance(source, SQSEventConfig) and source.queue in queue_urls:
-                handler = getattr(app_module, source.handler_string.split(".")[-1])
+                # "module.function": blueprints register handlers from their own modules.
+                module_name, _, function_name = source.handler_string.rpartition(".")
+                handler = getattr(importlib.import_module(module_name or "app"), function_name)
                 self._sources.append((source, handler, queue_urls[source.queue]))
 
     @property

@@ -1,0 +1,5 @@
+"""Activation worker (SQS). Placeholder until the activation pipeline lands."""
+
+from chalice import Blueprint
+
+bp = Blueprint(__name__)

@@ -1,0 +1,5 @@
+"""Webhook delivery worker (SQS) and outbox relay. Placeholder until webhooks land."""
+
+from chalice import Blueprint
+
+bp = Blueprint(__name__)
