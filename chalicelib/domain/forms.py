@@ -637,9 +637,10 @@ def _convert(
             return _BAD_CHARACTERS, None
         if len(text) > MAX_VALUE_LENGTH:
             return _TOO_LONG, None
+        text = text.strip()
         if any(unicodedata.category(c) in _DISALLOWED_CATEGORIES for c in text):
             return _BAD_CHARACTERS, None
-        text = unicodedata.normalize("NFC", text).strip()
+        text = unicodedata.normalize("NFC", text)
     if spec.value_type == "boolean":
         # Browsers send a checkbox only when it is ticked.
         if text is None or text.lower() in _FALSE:
