@@ -587,7 +587,9 @@ def validate_submission(
     values: dict[str, str] = {}
     typed: dict[str, object] = {}
     for name, spec in specs.items():
-        submitted = list(raw.get(name, ()))
+        sent = raw.get(name, ())
+        # A bare string is one value, not a sequence of one-character values.
+        submitted = [sent] if isinstance(sent, str) else list(sent)
         if submitted:
             shown = _displayable(submitted[0])
             if spec.value_type == "boolean":

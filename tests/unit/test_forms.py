@@ -689,3 +689,10 @@ def test_an_empty_submission_lists_every_required_field(internet: ComposedForm) 
         "first_name", "last_name", "personal_number", "email", "phone", "street_address",
         "postal_code", "city", "accept_terms", "router",
     }  # fmt: skip
+
+
+def test_a_bare_string_counts_as_one_value(internet: ComposedForm) -> None:
+    raw: dict[str, list[str] | str] = {k: v[0] for k, v in base_answers(router="rent").items()}
+    result = validate_submission(internet, raw, TODAY)  # type: ignore[arg-type]
+    assert isinstance(result, FormAccepted)
+    assert result.customer.first_name == "Anna"
