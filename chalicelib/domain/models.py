@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import ipaddress
 import datetime as dt
+import ipaddress
 from enum import StrEnum
 from typing import Any, Literal
 

@@ -1,5 +1,5 @@
 """Activation worker (SQS). Placeholder until the activation pipeline lands."""
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 
 bp = Blueprint(__name__)

@@ -1,5 +1,5 @@
 """Webhook delivery worker (SQS) and outbox relay. Placeholder until webhooks land."""
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 
 bp = Blueprint(__name__)

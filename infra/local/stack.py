@@ -8,6 +8,7 @@ and the demo data. Ctrl-C (or SIGTERM) stops all of it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -197,10 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     print(_banner(info), flush=True)
     if args.ready_file:
         args.ready_file.write_text(json.dumps(info))
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         stopped.wait()
-    except KeyboardInterrupt:
-        pass
     print("Stopping the local stack ...", flush=True)
     stack.stop()
     return 0
@@ -213,9 +212,11 @@ def _banner(info: dict[str, str]) -> str:
             "",
             "Stadsnätsfabriken local stack is up.",
             f"  Customer web:        {info['app']}/",
-            f"  Provider API:        {info['app']}/tl/v1  (OpenAPI: {info['app']}/tl/v1/openapi.json)",
+            f"  Provider API:        {info['app']}/tl/v1",
+            f"  OpenAPI document:    {info['app']}/tl/v1/openapi.json",
             f"  Health:              {info['app']}/healthz",
-            f"  City-network API:    {info['emulator_api']}  (calls: {info['emulator_api']}_emulator/calls)",
+            f"  City-network API:    {info['emulator_api']}",
+            f"  Emulator call log:   {info['emulator_api']}_emulator/calls",
             f"  Bounce server:       {info['bounce']}",
             f"  moto (DynamoDB/SQS): {info['moto']}",
             f"  SQS worker queues:   {info['worker_queues']}",

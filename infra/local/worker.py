@@ -81,9 +81,7 @@ class SqsWorker:
         messages: list[dict[str, Any]],
     ) -> None:
         event = {"Records": [_record(message, arn) for message in messages]}
-        context = LambdaContext(
-            function_name=source.name, memory_size=256, max_runtime_ms=60_000
-        )
+        context = LambdaContext(function_name=source.name, memory_size=256, max_runtime_ms=60_000)
         context.aws_request_id = str(uuid.uuid4())  # type: ignore[attr-defined]
         try:
             response = handler(event, context) or {}
