@@ -1,5 +1,92 @@
-"""Customer web blueprint. Placeholder until the customer journey lands."""
+"""Customer web blueprint: translates HTTP to the flows in this package, nothing more."""
 
-from chalice import Blueprint
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+from chalice.app import Blueprint, Response
 
 bp = Blueprint(__name__)
+
+FORM_POST = ["application/x-www-form-urlencoded"]
+STATIC = Path(__file__).parent / "static"
+
+
+def _handle(flow: Callable[..., Response], *args: str) -> Response:
+    from ..wiring import services
+    from .errors import error_response
+    from .visit import start_visit
+
+    request = bp.current_request
+    try:
+        return flow(start_visit(request, services()), *args)
+    except Exception as error:
+        return error_response(error, request)
+
+
+@bp.route("/", methods=["GET"])
+def landing() -> Response:
+    from . import identification
+
+    return _handle(identification.landing)
+
+
+@bp.route("/identify/callback", methods=["GET"])
+def identify_callback() -> Response:
+    from . import identification
+
+    return _handle(identification.callback)
+
+
+@bp.route("/unidentified", methods=["GET"])
+def not_ordering_from_home() -> Response:
+    from . import identification
+
+    return _handle(identification.not_ordering_from_home)
+
+
+@bp.route("/offers", methods=["GET"])
+def offers() -> Response:
+    from .offers import show_offers
+
+    return _handle(show_offers)
+
+
+@bp.route("/order/{offer_id}", methods=["GET"])
+def order_form(offer_id: str) -> Response:
+    from .order_form import show_form
+
+    return _handle(show_form, offer_id)
+
+
+@bp.route("/order/{offer_id}", methods=["POST"], content_types=FORM_POST)
+def submit_order(offer_id: str) -> Response:
+    from .order_form import submit_form
+
+    return _handle(submit_form, offer_id)
+
+
+@bp.route("/orders/{order_id}", methods=["GET"])
+def receipt(order_id: str) -> Response:
+    from .receipts import show_receipt
+
+    return _handle(show_receipt, order_id)
+
+
+@cache
+def _stylesheet() -> str:
+    return (STATIC / "site.css").read_text(encoding="utf-8")
+
+
+@bp.route("/static/site.css", methods=["GET"])
+def stylesheet() -> Response:
+    return Response(
+        body=_stylesheet(),
+        headers={
+            "Content-Type": "text/css; charset=utf-8",
+            "Cache-Control": "public, max-age=3600",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )

@@ -1,0 +1,107 @@
+"""Judging a bounce callback (direct-activation.md, Our assumptions: "Bounce results are signed").
+
+Pure: the caller looks up the nonce it issued and the secret, and records the nonce as used;
+this module only decides. A callback binds the browser to an outlet only when every check
+passes; anything else leaves the visitor unidentified with a reason that is safe to log
+(it never contains the uid or the message).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .identification import BounceResult, signature_matches
+
+# Bounds that keep a hostile query string cheap to judge.
+MAX_NONCE = 200
+MAX_UID = 100
+MAX_MESSAGE = 500
+_SIGNATURE = re.compile(r"^[0-9a-f]{64}$")
+_EXPIRES = re.compile(r"^\d{1,12}$")
+_UID = re.compile(r"^[\x21-\x7e]{1,100}$")
+
+
+class Rejection(StrEnum):
+    """Why a callback did not identify the visitor. Values are log-safe."""
+
+    MALFORMED = "malformed"
+    UNKNOWN_NONCE = "unknown_nonce"
+    BAD_SIGNATURE = "bad_signature"
+    OTHER_BROWSER = "nonce_of_another_browser"
+    EXPIRED = "expired"
+    REPLAYED = "replayed"
+    NOT_FOUND = "not_found"
+    ERROR = "error"
+    UNKNOWN_STATUS = "unknown_status"
+
+
+@dataclass(frozen=True)
+class SignedCallback:
+    result: BounceResult
+    signature: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    access_id: str | None
+    rejection: Rejection | None
+
+    @property
+    def identified(self) -> bool:
+        return self.access_id is not None
+
+
+def read_callback(query: Mapping[str, str]) -> SignedCallback | None:
+    """The callback's parameters, or None when they cannot be a bounce result at all."""
+    nonce = query.get("nonce", "")
+    expires = query.get("expires", "")
+    signature = query.get("sig", "")
+    status = query.get("status", "")
+    uid = query.get("uid", "")
+    message = query.get("message", "")
+    if not nonce or len(nonce) > MAX_NONCE or not status or len(status) > 20:
+        return None
+    if not _EXPIRES.match(expires) or not _SIGNATURE.match(signature):
+        return None
+    if len(uid) > MAX_UID or len(message) > MAX_MESSAGE:
+        return None
+    result = BounceResult(
+        status=status, uid=uid, message=message, nonce=nonce, expires=int(expires)
+    )
+    return SignedCallback(result=result, signature=signature)
+
+
+def judge_callback(
+    callback: SignedCallback,
+    *,
+    secret: bytes,
+    browser_nonce: str | None,
+    now_epoch: int,
+    record_first_use: Callable[[], bool],
+) -> Verdict:
+    """Decide a callback whose nonce we issued. `browser_nonce` is the nonce this browser's
+    pre-identification state carries (login-CSRF: a callback started in another browser must
+    not bind this one). `record_first_use` marks the nonce used and says whether it was the
+    first use; it runs only for an authentic, timely callback, so a forged one cannot burn
+    the nonce of the genuine one."""
+    result = callback.result
+    if not signature_matches(secret, result, callback.signature):
+        return Verdict(None, Rejection.BAD_SIGNATURE)
+    if browser_nonce is None or browser_nonce != result.nonce:
+        return Verdict(None, Rejection.OTHER_BROWSER)
+    if result.expires < now_epoch:
+        return Verdict(None, Rejection.EXPIRED)
+    if not record_first_use():
+        return Verdict(None, Rejection.REPLAYED)
+    if result.status == "not found":
+        return Verdict(None, Rejection.NOT_FOUND)
+    if result.status == "error":
+        return Verdict(None, Rejection.ERROR)
+    if result.status != "ok":
+        return Verdict(None, Rejection.UNKNOWN_STATUS)
+    if not _UID.match(result.uid):
+        return Verdict(None, Rejection.MALFORMED)
+    return Verdict(result.uid, None)

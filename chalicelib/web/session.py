@@ -1,0 +1,264 @@
+"""The visitor's session: one signed cookie, never trusted unless its HMAC and expiry hold.
+
+Compact JSON, base64url, then `.` and the base64url HMAC-SHA256 under the app's signing key.
+It carries the identified access (only ever written after a verified bounce), the
+pre-identification nonce that binds a bounce callback to this browser (login-CSRF), the
+secret behind the form's CSRF token, and what this visit already learned from the city
+network (one `port_status`, one `service_deliverable` per offer), so reloads make no calls.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ..domain.citynet import CallResult
+
+COOKIE_NAME = "sf_session"
+SESSION_TTL_S = 2 * 3600
+PRE_IDENTIFICATION_TTL_S = 5 * 60
+# Browsers drop cookies above 4096 bytes; keep a margin for the attributes.
+MAX_COOKIE_VALUE = 3800
+MAX_CACHED_OFFERS = 12
+MAX_TEXT = 400
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _mac(key: bytes, purpose: str, data: bytes) -> bytes:
+    # "<purpose>:" keeps a MAC made for one use from being accepted for another.
+    return hmac.new(key, purpose.encode() + b":" + data, hashlib.sha256).digest()
+
+
+def clip(value: str | None) -> str | None:
+    return None if value is None else value[:MAX_TEXT]
+
+
+@dataclass(frozen=True)
+class Identified:
+    city_network_id: str
+    access_id: str
+    issued: int
+
+
+@dataclass(frozen=True)
+class Session:
+    csrf: str
+    expires: int
+    identified: Identified | None = None
+    # Set once the visitor has been through identification (or opted out of it), so the
+    # landing page does not bounce again on every visit.
+    settled: bool = False
+    pre_nonce: str | None = None
+    pre_expires: int = 0
+    language: str | None = None
+    # Compact forms of city-network answers, see offers.py and order_form.py.
+    port: dict[str, Any] | None = None
+    deliverability: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def new(cls, now_epoch: int) -> Session:
+        return cls(csrf=secrets.token_urlsafe(16), expires=now_epoch + SESSION_TTL_S)
+
+    def pending_nonce(self, now_epoch: int) -> str | None:
+        return self.pre_nonce if self.pre_nonce and self.pre_expires >= now_epoch else None
+
+    def with_deliverability(self, offer_id: str, entry: dict[str, Any]) -> Session:
+        cached = {k: v for k, v in self.deliverability.items() if k != offer_id}
+        cached[offer_id] = entry
+        # Oldest first (dicts keep insertion order): drop the oldest beyond the cap.
+        while len(cached) > MAX_CACHED_OFFERS:
+            cached.pop(next(iter(cached)))
+        return replace(self, deliverability=cached)
+
+    def identify(self, who: Identified, now_epoch: int) -> Session:
+        """A fresh session for the identified visitor: a new CSRF secret (nothing obtained
+        before identification carries over) and no cached answers of another outlet."""
+        return Session(
+            csrf=secrets.token_urlsafe(16),
+            expires=now_epoch + SESSION_TTL_S,
+            identified=who,
+            settled=True,
+            language=self.language,
+        )
+
+    def unidentified(self) -> Session:
+        return replace(
+            self,
+            identified=None,
+            settled=True,
+            pre_nonce=None,
+            pre_expires=0,
+            port=None,
+            deliverability={},
+        )
+
+
+def _to_json(session: Session) -> dict[str, Any]:
+    data: dict[str, Any] = {"c": session.csrf, "x": session.expires}
+    if session.identified:
+        who = session.identified
+        data["i"] = [who.city_network_id, who.access_id, who.issued]
+    if session.settled:
+        data["s"] = 1
+    if session.pre_nonce:
+        data["n"] = [session.pre_nonce, session.pre_expires]
+    if session.language:
+        data["l"] = session.language
+    if session.port is not None:
+        data["p"] = session.port
+    if session.deliverability:
+        data["d"] = session.deliverability
+    return data
+
+
+def _from_json(data: Any) -> Session | None:
+    if not isinstance(data, dict):
+        return None
+    try:
+        identified = None
+        if "i" in data:
+            network, access, issued = data["i"]
+            identified = Identified(str(network), str(access), int(issued))
+        nonce, nonce_expires = data.get("n") or (None, 0)
+        deliverability = data.get("d") or {}
+        port = data.get("p")
+        if not isinstance(deliverability, dict) or not (port is None or isinstance(port, dict)):
+            return None
+        return Session(
+            csrf=str(data["c"]),
+            expires=int(data["x"]),
+            identified=identified,
+            settled=bool(data.get("s")),
+            pre_nonce=str(nonce) if nonce else None,
+            pre_expires=int(nonce_expires),
+            language=str(data["l"]) if "l" in data else None,
+            port=port,
+            deliverability=deliverability,
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def encode_session(session: Session, key: bytes) -> str:
+    while True:
+        payload = json.dumps(_to_json(session), separators=(",", ":")).encode()
+        value = f"{_b64(payload)}.{_b64(_mac(key, 'session', payload))}"
+        if len(value) <= MAX_COOKIE_VALUE or not (session.deliverability or session.port):
+            return value
+        # Too big: forget the oldest cached answer; it is only a cache.
+        if session.deliverability:
+            session = replace(
+                session, deliverability=dict(list(session.deliverability.items())[1:])
+            )
+        else:
+            session = replace(session, port=None)
+
+
+def decode_session(value: str | None, key: bytes, now_epoch: int) -> Session | None:
+    """The session if `value` is ours, untampered and unexpired; else None."""
+    if not value or len(value) > 2 * MAX_COOKIE_VALUE or "." not in value:
+        return None
+    payload_text, _, mac_text = value.partition(".")
+    try:
+        payload = _unb64(payload_text)
+        mac = _unb64(mac_text)
+    except (binascii.Error, ValueError):
+        return None
+    if not hmac.compare_digest(mac, _mac(key, "session", payload)):
+        return None
+    try:
+        session = _from_json(json.loads(payload))
+    except ValueError:
+        return None
+    if session is None or session.expires < now_epoch:
+        return None
+    return session
+
+
+def cookie_value(cookie_header: str | None, name: str = COOKIE_NAME) -> str | None:
+    """One cookie from a Cookie header, tolerant of anything else the header holds."""
+    if not cookie_header:
+        return None
+    for part in cookie_header.split(";"):
+        key, sep, value = part.strip().partition("=")
+        if sep and key == name:
+            return value.strip().strip('"')
+    return None
+
+
+def set_cookie_header(value: str, *, secure: bool, max_age: int = SESSION_TTL_S) -> str:
+    attributes = [f"{COOKIE_NAME}={value}", "Path=/", f"Max-Age={max_age}", "HttpOnly"]
+    attributes.append("SameSite=Lax")
+    if secure:
+        attributes.append("Secure")
+    return "; ".join(attributes)
+
+
+# --- tokens derived from the session or the key ----------------------------------------
+
+
+def csrf_token(session: Session, key: bytes) -> str:
+    return _b64(_mac(key, "csrf", session.csrf.encode()))
+
+
+def csrf_token_matches(session: Session, key: bytes, token: str | None) -> bool:
+    return bool(token) and hmac.compare_digest(csrf_token(session, key), token or "")
+
+
+def receipt_token(key: bytes, order_id: str) -> str:
+    return _b64(_mac(key, "receipt", order_id.encode()))
+
+
+def receipt_token_matches(key: bytes, order_id: str, token: str | None) -> bool:
+    return bool(token) and hmac.compare_digest(receipt_token(key, order_id), token or "")
+
+
+def receipt_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def submission_key(session: Session, submission_id: str) -> str:
+    """The dedupe key of one rendered form, bound to the session that rendered it."""
+    owner = hashlib.sha256(session.csrf.encode()).hexdigest()[:16]
+    return f"submission:{owner}:{submission_id}"
+
+
+# --- compact city-network calls, kept so the order's audit trail has this visit's calls ---
+
+
+def compact_call(call: CallResult) -> dict[str, Any]:
+    return {
+        "m": call.method,
+        "o": call.outcome,
+        "c": clip(call.code),
+        "t": clip(call.message),
+        "d": call.duration_ms,
+    }
+
+
+def call_from_compact(data: Any) -> CallResult | None:
+    if not isinstance(data, dict):
+        return None
+    try:
+        return CallResult(
+            method=data["m"],
+            outcome=data["o"],
+            code=data.get("c"),
+            message=data.get("t"),
+            duration_ms=data["d"],
+        )
+    except (KeyError, ValueError):
+        return None
