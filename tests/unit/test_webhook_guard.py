@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import pytest
 
 from chalicelib.adapters.webhooks.guard import (
+    Resolver,
     UnresolvableWebhookHost,
     UnsafeWebhookUrl,
     check_webhook_url,
@@ -60,7 +61,7 @@ NON_PUBLIC = [
 ]
 
 
-def resolving_to(*answers: str) -> object:
+def resolving_to(*answers: str) -> Resolver:
     def resolve(host: str, port: int) -> Sequence[str]:
         return list(answers)
 
@@ -322,3 +323,21 @@ def test_real_resolver_vets_what_the_system_resolver_returns() -> None:
     # "localhost" resolves from /etc/hosts: no network traffic.
     with pytest.raises(UnsafeWebhookUrl):
         check_webhook_url("https://localhost/", allow_insecure=False)
+
+
+@pytest.mark.parametrize(
+    ("address", "named"),
+    [
+        ("::ffff:127.0.0.1", "IPv4-mapped"),
+        ("::127.0.0.1", "IPv4-compatible"),
+        ("64:ff9b::a00:1", "NAT64 address of a private address"),
+        ("2002:a9fe:a9fe::", "6to4 address of a link-local address"),
+        ("169.254.169.254", "metadata"),
+        ("100.64.0.1", "carrier-grade NAT"),
+        ("224.0.0.1", "multicast"),
+        ("fc00::1", "unique local"),
+    ],
+)
+def test_refusal_names_the_address_class(address: str, named: str) -> None:
+    with pytest.raises(UnsafeWebhookUrl, match=named):
+        check_webhook_url(url_for(address), allow_insecure=False)

@@ -93,14 +93,6 @@ class CheckedTarget:
     request_target: str  # path and query, what goes on the request line
     addresses: tuple[IPAddress, ...]  # every address the host resolved to, all vetted
 
-    @property
-    def is_ip_literal(self) -> bool:
-        try:
-            ipaddress.ip_address(self.hostname)
-        except ValueError:
-            return False
-        return True
-
 
 def resolve_host(host: str, port: int) -> list[str]:
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
