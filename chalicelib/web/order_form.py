@@ -83,7 +83,7 @@ def _deliverability(
             deliverable=cached["ok"],
             reason_code=cached.get("code"),
             customer_message=cached.get("sv"),
-            customer_message_en=cached.get("en"),
+            customer_message_en=cached.get("en") or cached.get("sv"),
         )
         return answer, call_from_compact(cached.get("call"))
     answer, result = ordering.check_deliverable(offer.id, access, visit.services.deps)
@@ -91,7 +91,10 @@ def _deliverability(
         "ok": answer.deliverable,
         "code": clip(answer.reason_code),
         "sv": clip(answer.customer_message),
-        "en": clip(answer.customer_message_en),
+        # A city network's own 5xx message is the same in both languages: keep it once.
+        "en": None
+        if answer.customer_message_en == answer.customer_message
+        else clip(answer.customer_message_en),
         "call": compact_call(result),
     }
     visit.keep(session.with_deliverability(offer.id, entry))

@@ -26,7 +26,7 @@ PRE_IDENTIFICATION_TTL_S = 5 * 60
 # Browsers drop cookies above 4096 bytes; keep a margin for the attributes.
 MAX_COOKIE_VALUE = 3800
 MAX_CACHED_OFFERS = 12
-MAX_TEXT = 400
+MAX_TEXT = 300
 
 
 def _b64(data: bytes) -> str:
@@ -154,7 +154,7 @@ def _from_json(data: Any) -> Session | None:
 
 def encode_session(session: Session, key: bytes) -> str:
     while True:
-        payload = json.dumps(_to_json(session), separators=(",", ":")).encode()
+        payload = json.dumps(_to_json(session), separators=(",", ":"), ensure_ascii=False).encode()
         value = f"{_b64(payload)}.{_b64(_mac(key, 'session', payload))}"
         if len(value) <= MAX_COOKIE_VALUE or not (session.deliverability or session.port):
             return value

@@ -1,0 +1,361 @@
+"""The order form and its submission through the four scenarios."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from chalice.test import Client
+
+from app import app
+from chalicelib.domain.models import ActivationState
+from chalicelib.web.session import receipt_token
+from tests.unit.web_fakes import (
+    OUT_OF_RANGE,
+    Browser,
+    World,
+    build_world,
+    hidden,
+    identified_browser,
+    installed,
+    location,
+    refused,
+    valid_answers,
+)
+
+OFFER = "tl-internet-100"
+
+
+@pytest.fixture
+def world() -> Iterator[World]:
+    with installed(build_world()) as world:
+        yield world
+
+
+@pytest.fixture
+def client(world: World) -> Iterator[Client]:
+    with Client(app) as client:
+        yield client
+
+
+def open_form(browser: Browser, offer_id: str = OFFER) -> dict[str, str]:
+    response = browser.get(f"/order/{offer_id}")
+    assert response.status_code == 200, response.body
+    page = response.body.decode()
+    return {
+        "csrf_token": hidden(page, "csrf_token"),
+        "submission_id": hidden(page, "submission_id"),
+    }
+
+
+def submit(browser: Browser, offer_id: str = OFFER, **overrides: str):
+    tokens = open_form(browser, offer_id)
+    return browser.post_form(f"/order/{offer_id}", {**valid_answers(**overrides), **tokens})
+
+
+# --- scenario 1 and 2 ---------------------------------------------------------------------
+
+
+def test_identified_order_is_activated_and_shows_an_honest_receipt(client: Client, world: World):
+    browser = identified_browser(client, world)
+    browser.get("/offers")
+
+    response = submit(browser)
+
+    assert response.status_code == 303
+    assert location(response).startswith("/orders/ord_")
+    [order] = world.orders
+    assert order.identified and order.access_id == "ACC-123-OK"
+    assert order.activation.state == ActivationState.ACTIVATED
+    assert order.customer.personal_number == "198112189876"
+    events = world.services.deps.orders.list_events(order.id)
+    methods = [e.call.method for e in events if e.call]
+    assert methods[:2] == ["port_status", "service_deliverable"]
+    assert "service_order" in methods
+    receipt = browser.get(location(response)).body.decode()
+    assert "Tjänsten är aktiverad i dag" in receipt
+    assert order.id in receipt
+    assert "9876" not in receipt  # never the personal number
+
+
+def test_deliverability_is_checked_once_per_offer_per_session(client: Client, world: World):
+    browser = identified_browser(client, world)
+    open_form(browser)
+    open_form(browser)
+    open_form(browser, "tl-tv")
+    open_form(browser, "tl-tv")
+
+    assert world.city_network.calls["service_deliverable"] == 2
+
+
+def test_refused_activation_is_kept_and_the_receipt_says_so(client: Client, world: World):
+    world.city_network.order_outcome = "refused"
+    world.city_network.order_code = "500"
+    world.city_network.order_message = "CPE måste konfigureras"
+    browser = identified_browser(client, world)
+
+    response = submit(browser)
+
+    [order] = world.orders
+    assert order.activation.state == ActivationState.REFUSED
+    receipt = browser.get(location(response)).body.decode()
+    assert "kan inte aktiveras just nu" in receipt
+    assert "kontaktar dig" in receipt
+
+
+def test_transient_activation_is_pending_and_the_receipt_says_so(client: Client, world: World):
+    world.city_network.order_outcome = "transient"
+    world.city_network.order_code = "timeout"
+    browser = identified_browser(client, world)
+
+    response = submit(browser)
+
+    [order] = world.orders
+    assert order.activation.state == ActivationState.PENDING
+    assert "aktiveringen pågår" in browser.get(location(response)).body.decode()
+
+
+def test_requested_date_in_the_future_is_scheduled(client: Client, world: World):
+    from datetime import timedelta
+
+    from chalicelib.domain.clock import today_in_sweden
+
+    day = today_in_sweden(world.services.deps.clock) + timedelta(days=10)
+    browser = identified_browser(client, world)
+
+    response = submit(browser, requested_date=day.isoformat())
+
+    [order] = world.orders
+    assert order.activation.state == ActivationState.SCHEDULED
+    assert f"aktiveras {day.isoformat()}" in browser.get(location(response)).body.decode()
+
+
+# --- scenario 3 --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "expected"),
+    [
+        ("426", None, "uppgraderas"),
+        ("428", None, "behöver bytas"),
+        ("404", None, "känner inte igen ditt uttag"),
+        ("500", "Bara studenter får beställa", "Bara studenter får beställa"),
+    ],
+)
+def test_not_deliverable_offer_explains_why_and_shows_no_form(
+    client: Client, world: World, code: str, message: str | None, expected: str
+):
+    world.city_network.deliverable["BB100"] = refused(code, message)
+    browser = identified_browser(client, world)
+
+    page = browser.get(f"/order/{OFFER}").body.decode()
+
+    assert "Tjänsten kan inte levereras" in page
+    assert expected in page
+    assert "<form" not in page
+
+
+def test_post_to_a_not_deliverable_offer_is_refused_and_stores_nothing(client: Client, world):
+    world.city_network.deliverable["BB100"] = refused("426")
+    browser = identified_browser(client, world)
+    page = browser.get("/offers").body.decode()
+    assert page
+    # the CSRF token of another offer's form is still a valid token for this session
+    tokens = open_form(browser, "tl-tv")
+
+    response = browser.post_form(f"/order/{OFFER}", {**valid_answers(), **tokens})
+
+    assert response.status_code == 409
+    assert "Tjänsten kan inte levereras" in response.body.decode()
+    assert world.orders == []
+    assert world.city_network.calls["service_order"] == 0
+
+
+def test_city_network_down_during_the_check_is_a_503_page(client: Client, world: World):
+    from chalicelib.domain.citynet import DeliverableResult
+
+    world.city_network.deliverable["BB100"] = DeliverableResult(
+        method="service_deliverable", outcome="transient", code="timeout", duration_ms=5000
+    )
+    browser = identified_browser(client, world)
+    response = browser.get(f"/order/{OFFER}")
+    assert response.status_code == 503
+    assert "Försök igen om en stund" in response.body.decode()
+
+
+def test_offer_of_another_network_is_not_found_for_an_identified_visitor(client: Client):
+    with installed(build_world(second_network=True)) as world:
+        from chalicelib.domain.models import Category, Offer
+
+        world.services.deps.catalog.put_offer(
+            Offer(
+                id="other-offer",
+                provider_id="test-tl",
+                city_network_id="andra-natet",
+                service_uid="X",
+                category=Category.INTERNET,
+                name="Annat",
+                monthly_price_sek=1,
+                binding_months=0,
+            )
+        )
+        browser = identified_browser(client, world)
+        assert browser.get("/order/other-offer").status_code == 404
+
+
+# --- scenario 4 --------------------------------------------------------------------------
+
+
+def test_unidentified_order_makes_no_city_network_call_and_is_manual(client: Client, world):
+    browser = Browser(client, OUT_OF_RANGE)
+    browser.get("/")
+    browser.get("/offers")
+
+    response = submit(browser)
+
+    assert response.status_code == 303
+    [order] = world.orders
+    assert not order.identified and order.access_id is None
+    assert order.city_network_id == "test-stadsnat"
+    assert order.activation.state == ActivationState.MANUAL
+    assert world.city_network.total_calls == 0
+    receipt = browser.get(location(response)).body.decode()
+    assert "Tjänsteleverantören hanterar den" in receipt
+
+
+def test_form_for_unidentified_visitor_says_the_order_is_handled_manually(client: Client):
+    page = Browser(client, OUT_OF_RANGE).get(f"/order/{OFFER}").body.decode()
+    assert "hanterar beställningen manuellt" in page
+
+
+# --- the form ----------------------------------------------------------------------------
+
+
+def test_form_composes_base_category_and_extension_fieldsets(client: Client):
+    page = Browser(client, OUT_OF_RANGE).get(f"/order/{OFFER}").body.decode()
+    assert page.count("<legend>") >= 3
+    for name in ("personal_number", "router", "static_ip", "referral_code"):
+        assert f'name="{name}"' in page
+    assert 'autocomplete="given-name"' in page
+    assert 'inputmode="numeric"' in page
+    assert 'aria-describedby="f-personal_number-help"' in page
+    assert 'name="csrf_token"' in page and 'name="submission_id"' in page
+
+
+def test_invalid_answers_re_render_the_form_with_a_summary_and_kept_values(client: Client, world):
+    browser = Browser(client, OUT_OF_RANGE)
+
+    response = submit(browser, email="inte-en-adress", postal_code="12")
+
+    assert response.status_code == 422
+    page = response.body.decode()
+    assert 'role="alert"' in page
+    assert 'href="#f-email"' in page and 'href="#f-postal_code"' in page
+    assert 'aria-invalid="true"' in page
+    assert 'value="inte-en-adress"' in page and 'value="Storgatan 1"' in page
+    assert page.count('class="error-message"') == 2
+    assert world.orders == []
+
+
+def test_invalid_answers_in_english(client: Client):
+    browser = Browser(client, OUT_OF_RANGE)
+    tokens = open_form(browser)
+    response = browser.post_form(f"/order/{OFFER}?lang=en", {**valid_answers(email="x"), **tokens})
+    assert "Enter a valid email address" in response.body.decode()
+
+
+def test_missing_csrf_token_is_a_403_and_stores_nothing(client: Client, world: World):
+    browser = Browser(client, OUT_OF_RANGE)
+    tokens = open_form(browser)
+
+    missing = browser.post_form(f"/order/{OFFER}", {**valid_answers(), "submission_id": "x" * 32})
+    wrong = browser.post_form(
+        f"/order/{OFFER}", {**valid_answers(), **tokens, "csrf_token": "forged"}
+    )
+
+    assert missing.status_code == 403 and wrong.status_code == 403
+    assert "Sidan har gått ut" in wrong.body.decode()
+    assert world.orders == []
+
+
+def test_csrf_token_of_another_session_is_refused(client: Client, world: World):
+    alice, mallory = Browser(client, OUT_OF_RANGE), Browser(client, OUT_OF_RANGE)
+    open_form(alice)
+    mallory_tokens = open_form(mallory)
+    response = alice.post_form(f"/order/{OFFER}", {**valid_answers(), **mallory_tokens})
+    assert response.status_code == 403
+    assert world.orders == []
+
+
+def test_double_post_creates_exactly_one_order(client: Client, world: World):
+    browser = Browser(client, OUT_OF_RANGE)
+    tokens = open_form(browser)
+    body = {**valid_answers(), **tokens}
+
+    first = browser.post_form(f"/order/{OFFER}", body)
+    second = browser.post_form(f"/order/{OFFER}", body)
+
+    assert first.status_code == second.status_code == 303
+    assert location(first) == location(second)
+    assert len(world.orders) == 1
+
+
+def test_double_post_for_identified_visitor_orders_the_activation_once(client: Client, world):
+    browser = identified_browser(client, world)
+    tokens = open_form(browser)
+    body = {**valid_answers(), **tokens}
+    browser.post_form(f"/order/{OFFER}", body)
+    browser.post_form(f"/order/{OFFER}", body)
+    assert len(world.orders) == 1
+    assert world.city_network.calls["service_order"] == 1
+
+
+def test_missing_submission_id_is_a_400(client: Client, world: World):
+    browser = Browser(client, OUT_OF_RANGE)
+    tokens = open_form(browser)
+    response = browser.post_form(
+        f"/order/{OFFER}", {**valid_answers(), "csrf_token": tokens["csrf_token"]}
+    )
+    assert response.status_code == 400
+    assert world.orders == []
+
+
+def test_unknown_offer_is_a_404_page(client: Client):
+    response = Browser(client, OUT_OF_RANGE).get("/order/no-such-offer")
+    assert response.status_code == 404
+    assert "<html" in response.body.decode()
+
+
+def test_other_content_type_is_refused_with_a_4xx(client: Client):
+    browser = Browser(client, OUT_OF_RANGE)
+    response = browser.request(
+        "POST", f"/order/{OFFER}", headers={"content-type": "application/json"}, body=b"{}"
+    )
+    assert 400 <= response.status_code < 500
+
+
+# --- receipts ----------------------------------------------------------------------------
+
+
+def test_receipt_requires_its_token(client: Client, world: World):
+    browser = Browser(client, OUT_OF_RANGE)
+    receipt_url = location(submit(browser))
+    order_id = receipt_url.split("/orders/")[1].split("?")[0]
+
+    assert browser.get(receipt_url).status_code == 200
+    assert browser.get(f"/orders/{order_id}").status_code == 404
+    assert browser.get(f"/orders/{order_id}?t=wrong").status_code == 404
+    other = receipt_token(world.services.signing_key, "ord_01ARZ3NDEKTSV4RRFFQ69G5FAV")
+    assert browser.get(f"/orders/{order_id}?t={other}").status_code == 404
+
+
+def test_receipt_of_an_unknown_order_with_a_valid_token_is_a_404(client: Client, world):
+    order_id = "ord_01ARZ3NDEKTSV4RRFFQ69G5FAV"
+    token = receipt_token(world.services.signing_key, order_id)
+    assert Browser(client).get(f"/orders/{order_id}?t={token}").status_code == 404
+
+
+def test_receipt_is_readable_without_the_session(client: Client, world: World):
+    browser = Browser(client, OUT_OF_RANGE)
+    receipt_url = location(submit(browser))
+    assert Browser(client, OUT_OF_RANGE).get(receipt_url).status_code == 200

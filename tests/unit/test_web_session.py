@@ -1,0 +1,106 @@
+"""The signed session cookie and the tokens derived from it."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from chalicelib.web.session import (
+    MAX_COOKIE_VALUE,
+    Identified,
+    Session,
+    cookie_value,
+    csrf_token,
+    csrf_token_matches,
+    decode_session,
+    encode_session,
+    receipt_token,
+    receipt_token_matches,
+    set_cookie_header,
+)
+
+KEY = b"k" * 32
+
+
+def now() -> int:
+    return int(time.time())
+
+
+def identified_session() -> Session:
+    return Session.new(now()).identify(Identified("net", "ACC-1", now()), now())
+
+
+def test_round_trip_keeps_the_access():
+    session = identified_session()
+    decoded = decode_session(encode_session(session, KEY), KEY, now())
+    assert decoded == session
+
+
+def test_tampered_payload_is_rejected():
+    value = encode_session(identified_session(), KEY)
+    payload, mac = value.split(".")
+    forged = encode_session(
+        Session.new(now()).identify(Identified("net", "SOMEONE-ELSE", now()), now()), b"other"
+    )
+    assert decode_session(forged.split(".")[0] + "." + mac, KEY, now()) is None
+    assert decode_session(payload[:-2] + "AA." + mac, KEY, now()) is None
+
+
+def test_session_signed_with_another_key_is_rejected():
+    assert decode_session(encode_session(identified_session(), b"other"), KEY, now()) is None
+
+
+def test_expired_session_is_rejected():
+    session = replace(identified_session(), expires=now() - 1)
+    assert decode_session(encode_session(session, KEY), KEY, now()) is None
+
+
+def test_garbage_is_rejected_without_raising():
+    for value in ["", ".", "a.b", "%%%.%%%", "x" * 20000, "e30.e30", None]:
+        assert decode_session(value, KEY, now()) is None
+
+
+def test_cookie_stays_small_with_many_cached_answers():
+    session = identified_session()
+    for index in range(50):
+        entry = {"ok": False, "code": "500", "sv": "ä" * 300, "en": "e" * 300}
+        session = session.with_deliverability(f"offer-{index}", entry)
+    value = encode_session(session, KEY)
+    assert len(value) <= MAX_COOKIE_VALUE
+    decoded = decode_session(value, KEY, now())
+    assert decoded is not None and decoded.identified == session.identified
+    assert "offer-49" in decoded.deliverability  # the newest answers are kept
+
+
+def test_cookie_attributes():
+    header = set_cookie_header("v", secure=True)
+    assert "HttpOnly" in header and "SameSite=Lax" in header and "Secure" in header
+    assert "Secure" not in set_cookie_header("v", secure=False)
+
+
+def test_cookie_value_is_found_among_others():
+    assert cookie_value("a=1; sf_session=abc.def; b=2") == "abc.def"
+    assert cookie_value("garbage;;=;") is None
+    assert cookie_value(None) is None
+
+
+def test_csrf_token_is_bound_to_the_session():
+    one, other = Session.new(now()), Session.new(now())
+    token = csrf_token(one, KEY)
+    assert csrf_token_matches(one, KEY, token)
+    assert not csrf_token_matches(other, KEY, token)
+    assert not csrf_token_matches(one, KEY, None)
+    assert not csrf_token_matches(one, KEY, "")
+
+
+def test_identifying_rotates_the_csrf_secret():
+    before = Session.new(now())
+    after = before.identify(Identified("net", "ACC", now()), now())
+    assert not csrf_token_matches(after, KEY, csrf_token(before, KEY))
+
+
+def test_receipt_token_is_bound_to_the_order():
+    token = receipt_token(KEY, "ord_A")
+    assert receipt_token_matches(KEY, "ord_A", token)
+    assert not receipt_token_matches(KEY, "ord_B", token)
+    assert not receipt_token_matches(b"other", "ord_A", token)
