@@ -1,0 +1,453 @@
+"""One activation queue message: one step of an activation attempt (the worker's use case).
+
+An attempt (identified by `attempt_id`) is the customer's first `service_order` and its
+automatic retries, or one provider-triggered activation and its retries. Each message is
+one step of it (`retry_number`). The rules (direct-activation.md, "Our assumptions"):
+
+- a message for another attempt, for an activation no longer `pending`, or for a cancelled
+  order is stale: dropped without any call;
+- a step calls `service_order` at most once, whatever SQS does: the step is claimed in
+  `OneTimeTokens` before the call, and the claim remembers how far the step got, so a
+  duplicate or a redelivery after a crash finishes the step from there instead of ordering
+  again (and reconciles through `port_status` when the outcome of the call is unknown);
+- a retry after a transient fault asks `port_status` first: a service already on the port
+  went through earlier and is recorded, not ordered again;
+- transient faults retry on the schedule of `retry_delay`; a wait beyond SQS's 15-minute
+  cap travels in the message (`not_before`); when the budget is spent the activation fails.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from .activation import (
+    activation_changed_event,
+    activation_failed,
+    call_event,
+    read_service_order_reply,
+    retry_delay,
+)
+from .citynet import CallResult, CityNetworkClient, ServiceOrderResult
+from .clock import today_in_sweden
+from .errors import ConcurrentModification, InvalidInput, NotFound
+from .models import Activation, ActivationState, Order, OrderEvent, OrderStatus
+from .ports import ActivationMessage, Deps, OneTimeTokens
+
+logger = logging.getLogger(__name__)
+
+# SQS refuses a DelaySeconds above 15 minutes (the SQS adapter clamps at the same value).
+MAX_QUEUE_DELAY_S = 900
+# Long enough to outlive every redelivery of a step (retries span about 11 hours).
+CLAIM_TTL = timedelta(days=7)
+# Re-reads after a lost conditional write before giving up (the message then comes back).
+WRITE_ATTEMPTS = 5
+ACTOR = "worker"
+ORIGINS = ("customer", "provider")
+
+AttemptKind = Literal[
+    "skipped_stale",
+    "deferred",
+    "activated",
+    "scheduled",
+    "refused",
+    "retry_scheduled",
+    "failed",
+    "reconciled_activated",
+]
+
+# How far a claimed step got; stored as the claim's value.
+_CALLING = "calling"  # claimed; a call may be in flight, its outcome unknown
+_CALLED = "called"  # the replies are known (kept in the claim) but maybe not recorded
+_RECORDED = "recorded"  # the order is written; the next step may not be queued yet
+_DONE = "done"
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    """What one message led to. `order` is the order as written, when this step wrote it."""
+
+    kind: AttemptKind
+    order_id: str
+    order: Order | None = None
+    next_message: ActivationMessage | None = None
+    delay_seconds: int | None = None
+    detail: str | None = None
+
+
+def parse_activation_message(body: str) -> ActivationMessage:
+    """The message in a queue body; InvalidInput when it is not one we can ever process."""
+    try:
+        message = ActivationMessage.model_validate_json(body)
+    except ValidationError as error:
+        # Field names only: the body itself stays out of logs and errors.
+        fields = sorted({".".join(str(p) for p in e["loc"]) or "body" for e in error.errors()})
+        raise InvalidInput("not an activation message", details={"fields": fields}) from None
+    if message.origin not in ORIGINS:
+        raise InvalidInput("unknown activation origin", details={"fields": ["origin"]})
+    if message.retry_number < 0:
+        raise InvalidInput("negative retry number", details={"fields": ["retry_number"]})
+    return message
+
+
+def claim_key(message: ActivationMessage) -> str:
+    return f"activation-call:{message.attempt_id}:{message.retry_number}"
+
+
+def process_activation(
+    message: ActivationMessage,
+    deps: Deps,
+    *,
+    claims: OneTimeTokens,
+    rng: random.Random | None = None,
+) -> AttemptResult:
+    """Process one step. Raises only for infrastructure faults (store or queue down, or an
+    order that kept changing): the message then comes back and the claim resumes the step."""
+    try:
+        order = deps.orders.get(message.order_id)
+    except NotFound:
+        logger.warning("activation message for an unknown order", extra=_ids(message))
+        return AttemptResult("skipped_stale", message.order_id, detail="unknown order")
+    stale = _stale_because(order, message)
+    if stale is not None:
+        logger.info("stale activation message dropped: %s", stale, extra=_ids(message))
+        return AttemptResult("skipped_stale", order.id, detail=stale)
+
+    now = deps.clock.now()
+    if message.not_before is not None and message.not_before > now:
+        remaining = math.ceil((message.not_before - now).total_seconds())
+        delay = min(remaining, MAX_QUEUE_DELAY_S)
+        deps.activation_queue.send(message, delay_seconds=delay)
+        return AttemptResult(
+            "deferred", order.id, next_message=message, delay_seconds=delay, detail="not due"
+        )
+
+    step = _Step(message, deps, claims, rng)
+    key = claim_key(message)
+    if claims.claim(key, now + CLAIM_TTL, {"stage": _CALLING}):
+        result = step.run(order)
+    else:
+        result = step.resume(order, claims.get(key) or {})
+    step.mark(_DONE)
+    written = result.order or order
+    logger.info(
+        "activation step: %s",
+        result.kind,
+        extra={**_ids(message), "activation_state": written.activation.state.value},
+    )
+    return result
+
+
+def _ids(message: ActivationMessage) -> dict[str, Any]:
+    return {
+        "order_id": message.order_id,
+        "attempt_id": message.attempt_id,
+        "retry_number": message.retry_number,
+    }
+
+
+def _stale_because(order: Order, message: ActivationMessage) -> str | None:
+    if order.status == OrderStatus.CANCELLED:
+        return "order cancelled"
+    if order.activation.attempt_id != message.attempt_id:
+        return "another attempt is current"
+    if order.activation.state != ActivationState.PENDING:
+        return f"activation already {order.activation.state.value}"
+    return None
+
+
+def _still_ours(order: Order, message: ActivationMessage) -> bool:
+    return (
+        order.activation.attempt_id == message.attempt_id
+        and order.activation.state == ActivationState.PENDING
+    )
+
+
+class _Step:
+    """One claimed step of one attempt."""
+
+    def __init__(
+        self,
+        message: ActivationMessage,
+        deps: Deps,
+        claims: OneTimeTokens,
+        rng: random.Random | None,
+    ) -> None:
+        self.message = message
+        self.deps = deps
+        self.claims = claims
+        self.rng = rng
+        self.key = claim_key(message)
+
+    # --- the claim's progress ------------------------------------------------------------
+
+    def mark(self, stage: str, **extra: Any) -> None:
+        """Best effort: a lost mark only makes a redelivery redo more of the step, and the
+        order's own state (and version) keep that from ordering twice."""
+        try:
+            self.claims.put_value(self.key, {"stage": stage, **extra})
+        except Exception:
+            logger.warning("could not note the step's progress", extra=_ids(self.message))
+
+    # --- entering the step ---------------------------------------------------------------
+
+    def run(self, order: Order) -> AttemptResult:
+        """First delivery of this step: port_status first on a retry, then service_order."""
+        client = self._client(order)
+        calls: list[CallResult] = []
+        if self.message.retry_number >= 1:
+            status = client.port_status(_access_id(order))
+            calls.append(status)
+            if status.outcome == "ok" and status.port is not None:
+                on_port = next(
+                    (s for s in status.port.services if s.service_uid == order.service.uid),
+                    None,
+                )
+                if on_port is not None:
+                    return self._found_on_port(order, calls, on_port.date)
+            if status.transient:
+                # We cannot tell whether the earlier order went through: ordering now could
+                # activate twice, so this step counts as a transient fault.
+                return self._after_transient(order, calls, last=status, activation=None)
+            # A refused port_status (e.g. the access is unknown) leaves service_order to
+            # give the city network's reason.
+
+        today = today_in_sweden(self.deps.clock)
+        activation_date = max(self.message.activation_date or today, today)
+        reply = client.service_order(
+            _access_id(order),
+            order.service.uid,
+            activation_date,
+            origin="provider" if self.message.origin == "provider" else "customer",
+            order_ref=order.id,
+        )
+        calls.append(reply)
+        logger.info(
+            "service_order %s in %s ms",
+            reply.outcome,
+            reply.duration_ms,
+            extra={**_ids(self.message), "code": reply.code},
+        )
+        self.mark(
+            _CALLED,
+            calls=[c.model_dump(mode="json") for c in calls],
+            reply=reply.model_dump(mode="json"),
+            activation_date=activation_date.isoformat(),
+        )
+        return self._apply_reply(order, calls, reply, activation_date)
+
+    def resume(self, order: Order, progress: dict[str, Any]) -> AttemptResult:
+        """The step was claimed before: a duplicate delivery, or a redelivery after a crash.
+        Never order again here; finish from where the step got."""
+        stage = progress.get("stage", _CALLING)
+        if stage == _DONE:
+            return AttemptResult("skipped_stale", order.id, detail="step already done")
+        if stage == _RECORDED:
+            # Only a transient outcome leaves the order pending after it was written.
+            return self._schedule_next(order, order)
+        if stage == _CALLED:
+            try:
+                calls = [CallResult.model_validate(c) for c in progress["calls"]]
+                reply = ServiceOrderResult.model_validate(progress["reply"])
+                activation_date = date.fromisoformat(progress["activation_date"])
+            except (KeyError, TypeError, ValueError, ValidationError):
+                logger.warning("unreadable step progress; reconciling", extra=_ids(self.message))
+            else:
+                return self._apply_reply(order, calls, reply, activation_date)
+        return self._reconcile(order)
+
+    def _reconcile(self, order: Order) -> AttemptResult:
+        """The outcome of this step's call is unknown: ask the port, do not order."""
+        status = self._client(order).port_status(_access_id(order))
+        if status.outcome == "ok" and status.port is not None:
+            on_port = next(
+                (s for s in status.port.services if s.service_uid == order.service.uid), None
+            )
+            if on_port is not None:
+                return self._found_on_port(order, [status], on_port.date)
+        last: CallResult = status
+        if not status.transient:
+            last = CallResult(
+                method="service_order",
+                outcome="transient",
+                code="unknown_outcome",
+                message="the outcome of an earlier service_order is unknown",
+                duration_ms=0,
+            )
+        return self._after_transient(order, [status], last=last, activation=None)
+
+    # --- outcomes --------------------------------------------------------------------------
+
+    def _apply_reply(
+        self,
+        order: Order,
+        calls: list[CallResult],
+        reply: ServiceOrderResult,
+        activation_date: date,
+    ) -> AttemptResult:
+        now = self.deps.clock.now()
+        outcome = read_service_order_reply(
+            order.activation,
+            reply,
+            requested=activation_date,
+            today=today_in_sweden(self.deps.clock),
+            now=now,
+        )
+        if outcome.transient:
+            return self._after_transient(order, calls, last=reply, activation=outcome.activation)
+        written = self._write(order, calls, lambda _: outcome.activation)
+        if written is None:
+            return AttemptResult("skipped_stale", order.id, detail="superseded during the call")
+        kind: AttemptKind = "refused"
+        if written.activation.state == ActivationState.ACTIVATED:
+            kind = "activated"
+        elif written.activation.state == ActivationState.SCHEDULED:
+            kind = "scheduled"
+        return AttemptResult(kind, order.id, order=written)
+
+    def _found_on_port(
+        self, order: Order, calls: list[CallResult], service_date: date | None
+    ) -> AttemptResult:
+        now = self.deps.clock.now()
+        today = today_in_sweden(self.deps.clock)
+        on = service_date or today
+
+        def activation(current: Order) -> Activation:
+            return current.activation.model_copy(
+                update={
+                    "state": (
+                        ActivationState.SCHEDULED if on > today else ActivationState.ACTIVATED
+                    ),
+                    "date": on,
+                    "reason": None,
+                    "updated_at": now,
+                }
+            )
+
+        written = self._write(order, calls, activation)
+        if written is None:
+            return AttemptResult("skipped_stale", order.id, detail="superseded during the call")
+        return AttemptResult(
+            "reconciled_activated", order.id, order=written, detail="already on the port"
+        )
+
+    def _after_transient(
+        self,
+        order: Order,
+        calls: list[CallResult],
+        *,
+        last: CallResult,
+        activation: Activation | None,
+    ) -> AttemptResult:
+        """A transient fault in this step: the next step, or `failed` when the budget is spent.
+        `activation` is the activation after the reply (attempts counted), None if no
+        service_order was made."""
+        now = self.deps.clock.now()
+        if retry_delay(self.message.retry_number, self.rng) is None:
+
+            def failed(current: Order) -> Activation:
+                return activation_failed(activation or current.activation, last, now)
+
+            written = self._write(order, calls, failed)
+            if written is None:
+                return AttemptResult("skipped_stale", order.id, detail="superseded")
+            return AttemptResult("failed", order.id, order=written)
+
+        if activation is not None:
+            written = self._write(order, calls, lambda _: activation)
+            if written is None:
+                return AttemptResult("skipped_stale", order.id, detail="superseded")
+        else:
+            # Nothing about the activation changed: the calls go in the trail only.
+            self.deps.orders.append_events(self._call_events(order, calls))
+            written = order
+        self.mark(_RECORDED)
+        return self._schedule_next(order, written)
+
+    def _schedule_next(self, order: Order, written: Order) -> AttemptResult:
+        delay = retry_delay(self.message.retry_number, self.rng)
+        if delay is None:  # only reachable when resuming a step that recorded a fault
+            delay = MAX_QUEUE_DELAY_S
+        now = self.deps.clock.now()
+        next_message = self.message.model_copy(
+            update={
+                "retry_number": self.message.retry_number + 1,
+                "not_before": now + timedelta(seconds=delay) if delay > MAX_QUEUE_DELAY_S else None,
+            }
+        )
+        queued_delay = min(delay, MAX_QUEUE_DELAY_S)
+        self.deps.activation_queue.send(next_message, delay_seconds=queued_delay)
+        return AttemptResult(
+            "retry_scheduled",
+            order.id,
+            order=written,
+            next_message=next_message,
+            delay_seconds=delay,
+        )
+
+    # --- writing -----------------------------------------------------------------------------
+
+    def _call_events(self, order: Order, calls: list[CallResult]) -> list[OrderEvent]:
+        stamps = _increasing(self.deps.clock.now(), len(calls))
+        return [call_event(order, call, at, ACTOR) for call, at in zip(calls, stamps, strict=True)]
+
+    def _write(
+        self,
+        order: Order,
+        calls: list[CallResult],
+        activation_for: Callable[[Order], Activation],
+    ) -> Order | None:
+        """Conditional write of the new activation with the step's calls in the trail.
+        Re-reads on a lost race (a provider may change the status meanwhile) while the
+        activation is still this attempt's and pending; None when it no longer is (the
+        calls are kept in the trail even then)."""
+        current = order
+        for _ in range(WRITE_ATTEMPTS):
+            if not _still_ours(current, self.message):
+                self.deps.orders.append_events(self._call_events(current, calls))
+                logger.info("attempt superseded while calling", extra=_ids(self.message))
+                return None
+            activation: Activation = activation_for(current)
+            stamps = _increasing(self.deps.clock.now(), len(calls) + 1)
+            updated = current.next_version(
+                activation=activation.model_dump(), updated_at=activation.updated_at
+            )
+            events = [
+                call_event(current, call, at, ACTOR)
+                for call, at in zip(calls, stamps, strict=False)
+            ]
+            if updated.activation.state != current.activation.state:
+                events.append(activation_changed_event(updated, stamps[-1], ACTOR))
+            try:
+                self.deps.orders.replace(updated, expected_version=current.version, events=events)
+            except ConcurrentModification:
+                current = self.deps.orders.get(order.id)
+                continue
+            return updated
+        raise ConcurrentModification(f"order {order.id} kept changing while recording activation")
+
+    def _client(self, order: Order) -> CityNetworkClient:
+        if order.city_network_id is None:
+            # An unidentified order is `manual` and never queued; reaching here is a bug.
+            raise InvalidInput("order has no city network", details={"order_id": order.id})
+        return self.deps.city_networks.for_city_network(order.city_network_id)
+
+
+def _access_id(order: Order) -> str:
+    if order.access_id is None:
+        raise InvalidInput("order has no access", details={"order_id": order.id})
+    return order.access_id
+
+
+def _increasing(start: datetime, count: int) -> list[datetime]:
+    """Distinct millisecond stamps: event ids are ULIDs, which order only by millisecond,
+    and the trail must keep port_status before service_order before the state change."""
+    base = start.replace(microsecond=(start.microsecond // 1000) * 1000)
+    return [base + timedelta(milliseconds=i) for i in range(count)]
