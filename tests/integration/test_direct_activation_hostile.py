@@ -12,6 +12,7 @@ import threading
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -101,6 +102,41 @@ def serve() -> Iterator[Callable[[Behaviour], HostileServer]]:
         server.stopping.set()  # releases handlers that are hanging on purpose
         server.shutdown()
         server.server_close()
+
+
+RawBehaviour = Callable[[socket.socket, threading.Event], None]
+
+
+@pytest.fixture
+def serve_raw() -> Iterator[Callable[[RawBehaviour], int]]:
+    """A bare TCP server, for misbehaviour below HTTP (dripped headers, silent TLS)."""
+    stop = threading.Event()
+    listeners: list[socket.socket] = []
+
+    def start(behaviour: RawBehaviour) -> int:
+        listener = socket.create_server(("127.0.0.1", 0))
+        listener.settimeout(0.05)
+        listeners.append(listener)
+
+        def accept_loop() -> None:
+            while not stop.is_set():
+                try:
+                    conn, _ = listener.accept()
+                except (TimeoutError, OSError):
+                    continue
+                threading.Thread(target=serve_one, args=(conn,), daemon=True).start()
+
+        def serve_one(conn: socket.socket) -> None:
+            with conn, suppress(OSError):
+                behaviour(conn, stop)
+
+        threading.Thread(target=accept_loop, daemon=True).start()
+        return int(listener.getsockname()[1])
+
+    yield start
+    stop.set()
+    for listener in listeners:
+        listener.close()
 
 
 def client_for(url: str, **kwargs: Any) -> DirectActivationClient:
@@ -273,6 +309,27 @@ def test_a_server_hanging_past_the_deadline_times_out(
     result, elapsed = timed(lambda: client_for(server.url).service_order("A-1", "S", date.today()))
     assert_transient(result, "timeout", elapsed)
     assert elapsed >= DEADLINE_S * 0.9
+
+
+def test_a_server_dripping_its_headers_is_cut_at_the_deadline(
+    serve_raw: Callable[[RawBehaviour], int],
+) -> None:
+    def drip_headers(conn: socket.socket, stop: threading.Event) -> None:
+        conn.recv(65536)
+        for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 1000:
+            conn.sendall(bytes([byte]))
+            if stop.wait(0.1):
+                return
+
+    port = serve_raw(drip_headers)
+    result, elapsed = timed(lambda: client_for(f"http://127.0.0.1:{port}/da").port_status("A-1"))
+    assert_transient(result, "timeout", elapsed)
+
+
+def test_a_silent_tls_handshake_times_out(serve_raw: Callable[[RawBehaviour], int]) -> None:
+    port = serve_raw(lambda conn, stop: stop.wait(10) and None)
+    result, elapsed = timed(lambda: client_for(f"https://127.0.0.1:{port}/da").port_status("A-1"))
+    assert_transient(result, "timeout", elapsed)
 
 
 def test_a_503_is_transient(serve: Callable[[Behaviour], HostileServer]) -> None:

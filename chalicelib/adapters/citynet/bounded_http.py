@@ -1,28 +1,34 @@
 """One HTTP GET bounded by a wall-clock deadline and a reply size cap.
 
 requests' `timeout` bounds each socket operation, not the exchange: a server that sends one
-byte a second never trips it. So the body is streamed, elapsed time and size are checked
-after every piece, and a watchdog shuts the socket down at the deadline to end a read that
-would otherwise block. Known gap: the status line and headers are only bounded per socket
-read (http.client reads them before we get a response object to watch).
+byte a second (of headers or body) never trips it. So every call arms a watchdog that shuts
+the connection's socket down at the deadline, whatever phase the exchange is in; the body is
+streamed with the elapsed time and size checked after every piece. The watchdog learns the
+socket from the connection class that `new_session()` mounts.
 """
 
 from __future__ import annotations
 
 import http.client
+import socket
 import threading
 import time
 from collections.abc import Sequence
 from contextlib import suppress
+from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 import requests
 import urllib3.exceptions
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 _CHUNK_BYTES = 16 * 1024
 
 # Everything the transport can raise while talking to a misbehaving peer. ValueError covers
-# reads on a socket the watchdog has just closed.
+# reads on a socket the watchdog has just shut down.
 _TRANSPORT_ERRORS = (
     requests.RequestException,
     urllib3.exceptions.HTTPError,
@@ -48,32 +54,124 @@ class HttpFault(Exception):
         self.description = description
 
 
-class _Watchdog:
-    """Shuts the reply's socket down at the deadline, unless disarmed first."""
+# --- the watchdog -----------------------------------------------------------------------
 
-    def __init__(self, response: requests.Response, delay_s: float) -> None:
-        self._response = response
+
+class _Watchdog:
+    """Shuts the attached connection down at the deadline, unless disarmed first.
+
+    It keeps a duplicate of the socket: the duplicate stays valid when TLS wraps (and
+    detaches) the original, and shutting it down ends the one connection both refer to.
+    """
+
+    def __init__(self, delay_s: float) -> None:
         self._lock = threading.Lock()
         self._armed = True
+        self._socket: socket.socket | None = None
         self.fired = False
-        self._timer = threading.Timer(delay_s, self._fire)
+        self._timer = threading.Timer(max(delay_s, 0.0), self._fire)
         self._timer.daemon = True
         self._timer.start()
 
-    def _fire(self) -> None:
+    def attach(self, sock: socket.socket) -> None:
         with self._lock:
             if not self._armed:
                 return
-            self.fired = True
-            with suppress(Exception):
-                self._response.raw.shutdown()
+            self._release()
+            with suppress(OSError):
+                self._socket = sock.dup()
+            if self.fired:
+                self._shutdown()
+
+    def _fire(self) -> None:
+        with self._lock:
+            if self._armed:
+                self.fired = True
+                self._shutdown()
+
+    def _shutdown(self) -> None:
+        if self._socket is not None:
+            with suppress(OSError):
+                self._socket.shutdown(socket.SHUT_RDWR)
+
+    def _release(self) -> None:
+        if self._socket is not None:
+            with suppress(OSError):
+                self._socket.close()
+            self._socket = None
 
     def disarm(self) -> bool:
         """Stops the watchdog; True if it fired (the connection must not be reused)."""
+        self._timer.cancel()
         with self._lock:
             self._armed = False
-        self._timer.cancel()
+            self._release()
         return self.fired
+
+
+_WATCHDOG: ContextVar[_Watchdog | None] = ContextVar("citynet_watchdog", default=None)
+
+
+def _watch(sock: socket.socket) -> None:
+    watchdog = _WATCHDOG.get()
+    if watchdog is not None:
+        watchdog.attach(sock)
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        _watch(sock)  # before the TLS handshake, which can be dribbled too
+        return sock
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        if self.sock is not None:
+            _watch(self.sock)  # a pooled connection, connected by an earlier call
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        _watch(sock)
+        return sock
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        if self.sock is not None:
+            _watch(self.sock)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPConnectionPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSConnectionPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _WatchedAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _WatchedHTTPConnectionPool,
+            "https": _WatchedHTTPSConnectionPool,
+        }
+
+
+def new_session() -> requests.Session:
+    """A pooled session whose connections the deadline watchdog can cut."""
+    session = requests.Session()
+    # The API URL is allow-listed to our egress addresses: no proxy or .netrc from the
+    # environment may change where, or as whom, we connect.
+    session.trust_env = False
+    adapter = _WatchedAdapter(pool_connections=1, pool_maxsize=4, max_retries=0)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+# --- the call ---------------------------------------------------------------------------
 
 
 def bounded_get(
@@ -86,30 +184,38 @@ def bounded_get(
     max_bytes: int,
 ) -> HttpReply:
     """GET `url` and return status and body, or raise HttpFault (timeout, connection_error,
-    redirect, reply_too_large, ...). Never reads more than `max_bytes` + one chunk."""
+    redirect, reply_too_large, ...). Never holds more than `max_bytes` + one chunk.
+
+    The wall-clock deadline covers every phase only on a `new_session()` session; on any
+    other session it is checked between body chunks and bounds each socket read."""
     deadline = time.monotonic() + deadline_s
+    watchdog = _Watchdog(deadline_s)
+    token = _WATCHDOG.set(watchdog)
     response: requests.Response | None = None
-    watchdog: _Watchdog | None = None
     try:
-        response = _send(session, url, params=params, auth=auth, deadline_s=deadline_s)
-        status = response.status_code
-        if 300 <= status < 400:
-            # A redirect could point anywhere; we only talk to the configured API URL.
-            raise HttpFault("redirect", f"city network answered HTTP {status} (redirect)")
-        declared = _declared_length(response)
-        if declared is not None and declared > max_bytes:
-            raise HttpFault("reply_too_large", f"reply declares {declared} bytes")
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise _timeout(deadline_s)
-        watchdog = _Watchdog(response, left)
-        body = _read_body(response, deadline=deadline, deadline_s=deadline_s, max_bytes=max_bytes)
+        try:
+            response = _send(session, url, params=params, auth=auth, deadline_s=deadline_s)
+            status = response.status_code
+            if 300 <= status < 400:
+                # A redirect could point anywhere; we only talk to the configured API URL.
+                raise HttpFault("redirect", f"city network answered HTTP {status} (redirect)")
+            declared = _declared_length(response)
+            if declared is not None and declared > max_bytes:
+                raise HttpFault("reply_too_large", f"reply declares {declared} bytes")
+            body = _read_body(response, deadline=deadline, max_bytes=max_bytes)
+        except HttpFault as fault:
+            # A connection cut by the watchdog (or dying at the deadline) is a timeout.
+            late = watchdog.fired or time.monotonic() >= deadline
+            if fault.fault in {"connection_error", "tls_error"} and late:
+                raise _timeout(deadline_s) from None
+            raise
         if watchdog.disarm() or time.monotonic() > deadline:
             # A shut-down socket can read as a clean end of the body.
             raise _timeout(deadline_s)
         return HttpReply(status=status, body=body)
     finally:
-        if watchdog is not None and watchdog.disarm() and response is not None:
+        _WATCHDOG.reset(token)
+        if watchdog.disarm() and response is not None:
             with suppress(Exception):
                 response.raw.close()  # its socket is shut down: never back to the pool
         if response is not None:
@@ -146,9 +252,7 @@ def _send(
         raise HttpFault("connection_error", f"could not connect ({type(error).__name__})") from None
 
 
-def _read_body(
-    response: requests.Response, *, deadline: float, deadline_s: float, max_bytes: int
-) -> bytes:
+def _read_body(response: requests.Response, *, deadline: float, max_bytes: int) -> bytes:
     body = bytearray()
     try:
         for chunk in response.iter_content(_CHUNK_BYTES):
@@ -156,10 +260,8 @@ def _read_body(
             if len(body) > max_bytes:
                 raise HttpFault("reply_too_large", f"reply exceeds {max_bytes} bytes")
             if time.monotonic() > deadline:
-                raise _timeout(deadline_s)
+                raise HttpFault("timeout", "deadline passed while reading")
     except _TRANSPORT_ERRORS as error:
-        if time.monotonic() >= deadline:
-            raise _timeout(deadline_s) from None
         raise HttpFault(
             "connection_error", f"reply broken off while reading ({type(error).__name__})"
         ) from None

@@ -19,7 +19,6 @@ import defusedxml
 import defusedxml.ElementTree as SafeET
 import requests
 from aws_lambda_powertools import Logger
-from requests.adapters import HTTPAdapter
 
 from ...domain.citynet import (
     CallResult,
@@ -29,7 +28,7 @@ from ...domain.citynet import (
     ServiceOrderResult,
 )
 from ...domain.models import PortStatus, ServiceOnPort
-from .bounded_http import HttpFault, HttpReply, bounded_get
+from .bounded_http import HttpFault, HttpReply, bounded_get, new_session
 
 logger = Logger(child=True)
 
@@ -374,13 +373,7 @@ class DirectActivationClient:
 
 
 def _new_session() -> requests.Session:
-    session = requests.Session()
-    # The API URL is allow-listed to our egress addresses: no proxy or .netrc from the
-    # environment may change where, or as whom, we connect.
-    session.trust_env = False
-    adapter = HTTPAdapter(pool_connections=1, pool_maxsize=4, max_retries=0)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
+    session = new_session()
     session.headers.update(
         {"Accept": "application/xml, text/xml", "User-Agent": "stadsnatsfabriken-da/1.1"}
     )
