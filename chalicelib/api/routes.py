@@ -242,3 +242,7 @@ def get_openapi(call: Call) -> Response:
     if _document is None:
         _document = json.dumps(openapi_document())
     return Response(body=_document, status_code=200, headers=JSON_HEADERS)
+
+
+# Registers the /webhook operations on this blueprint and registry (imported last: it uses `api`).
+from . import webhooks as _webhooks  # noqa: E402, F401

@@ -126,6 +126,7 @@ def activation_changed_event(order: Order, at: datetime, actor: str) -> OrderEve
         activation_state=activation.state,
         text=text,
         webhook_type="order.activation_changed",
+        order_snapshot=order,
     )
 
 

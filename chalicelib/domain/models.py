@@ -224,3 +224,7 @@ class OrderEvent(Frozen):
     text: str | None = Field(default=None, max_length=4000)
     # For providers: the webhook event type this entry announces, if any (the outbox).
     webhook_type: str | None = None
+    # The order as written with this event (same atomic write), so its webhook describes
+    # the order as of this change even when relayed later. Internal: the payload is built
+    # from it through the provider-facing representation, never sent as is.
+    order_snapshot: Order | None = Field(default=None, repr=False)

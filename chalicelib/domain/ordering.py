@@ -259,6 +259,7 @@ def place_order(
         actor="customer",
         activation_state=order.activation.state,
         webhook_type="order.created",
+        order_snapshot=order,
     )
     trail = [call_event(order, call, now, "customer") for call in prior_calls]
     deps.orders.create(order, [*trail, created])

@@ -14,6 +14,8 @@ offer               OFFER#<offer id>                 OFFER              cno_*, p
 API key (lookup)    APIKEY#<sha256 hex of the key>   APIKEY             doc, revoked_at
 API key (listing)   PROVIDER#<provider id>#APIKEYS   <key id>           doc, key_hash, revoked_at
 one-time token      TOKEN#<key>                      TOKEN              ttl (N, epoch s), val
+webhook endpoint    PROVIDER#<provider id>           WEBHOOK            doc, version
+webhook delivery    PROVIDER#<provider id>#DELIVERIES <delivery id>     doc, version, ttl
 ==================  ===============================  =================  ==========================
 
 Global secondary indexes (all projections ALL, so every listing is a single Query):
@@ -28,8 +30,12 @@ Global secondary indexes (all projections ALL, so every listing is a single Quer
 The customer-facing reads (an offer, the offers and city networks, an order by id) use the
 base table and the two offer indexes only. Nothing ever Scans.
 
-``ttl`` is the table's TTL attribute (integer epoch seconds), set only on one-time tokens.
-DynamoDB deletes expired items lazily, so readers treat ``ttl <= now`` as absent themselves.
+The table's stream (NEW_IMAGE) is the webhook outbox: an order event item is written in the
+same transaction as the order change it reports; the relay reads it from the stream.
+
+``ttl`` is the table's TTL attribute (integer epoch seconds), set on one-time tokens and
+webhook deliveries. DynamoDB deletes expired items lazily, so readers treat ``ttl <= now``
+as absent themselves.
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ INDEX_PROVIDER_UPDATES = "provider_updates"
 INDEX_CITY_NETWORK_OFFERS = "city_network_offers"
 INDEX_PROVIDER_OFFERS = "provider_offers"
 TTL_ATTRIBUTE = "ttl"
+STREAM_SPECIFICATION: dict[str, Any] = {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
 
 
 def _index(name: str, pk: str, sk: str) -> dict[str, Any]:
@@ -88,6 +95,9 @@ TABLE_DEFINITION: dict[str, Any] = {
         _index(INDEX_PROVIDER_OFFERS, "pvo_pk", "pvo_sk"),
     ],
     "BillingMode": "PAY_PER_REQUEST",
+    # The outbox: order events are written with their order change, and the stream's new
+    # images carry them to the webhook relay (chalicelib.workers.webhooks).
+    "StreamSpecification": STREAM_SPECIFICATION,
 }
 
 
@@ -97,12 +107,26 @@ def create_table(name: str, *, timeout_s: float = 60.0) -> None:
     with contextlib.suppress(client.exceptions.ResourceInUseException):
         client.create_table(TableName=name, **TABLE_DEFINITION)
     _wait_until_active(client, name, timeout_s)
+    _ensure_stream(client, name, timeout_s)
     ttl = client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
     if ttl.get("TimeToLiveStatus") not in {"ENABLED", "ENABLING"}:
         client.update_time_to_live(
             TableName=name,
             TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
         )
+
+
+def _ensure_stream(client: Any, name: str, timeout_s: float) -> None:
+    """A table created before the stream was part of the definition gets it now."""
+    spec = client.describe_table(TableName=name)["Table"].get("StreamSpecification") or {}
+    if not spec.get("StreamEnabled"):
+        client.update_table(TableName=name, StreamSpecification=STREAM_SPECIFICATION)
+        _wait_until_active(client, name, timeout_s)
+
+
+def table_stream_arn(name: str) -> str:
+    """The ARN of the table's stream (the relay's event source)."""
+    return str(dynamodb_client().describe_table(TableName=name)["Table"]["LatestStreamArn"])
 
 
 def _wait_until_active(client: Any, name: str, timeout_s: float) -> None:

@@ -1,0 +1,115 @@
+"""Builds the webhook adapters once per process; the use cases get them with the order
+store and clock of `wiring.services()`.
+
+Tests install their own with `use_webhook_adapters(in_memory_webhook_adapters(...))`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .adapters.webhooks.guard import Resolver
+    from .domain.models import Order
+    from .domain.webhook_delivery import WebhookDeps
+    from .domain.webhooks import WebhookQueue, WebhookStore, WebhookTransport
+
+
+@dataclass(frozen=True)
+class WebhookAdapters:
+    store: WebhookStore
+    queue: WebhookQueue
+    transport: WebhookTransport
+    # Local stack only: http:// and loopback URLs (settings().allow_insecure_webhooks).
+    allow_insecure: bool = False
+    # DNS for the configuration-time guard; tests hand in a fake one.
+    resolver: Resolver | None = None
+
+
+_current: WebhookAdapters | None = None
+
+
+def webhook_adapters() -> WebhookAdapters:
+    global _current
+    if _current is None:
+        _current = adapters_from_environment()
+    return _current
+
+
+def use_webhook_adapters(replacement: WebhookAdapters | None) -> None:
+    global _current
+    _current = replacement
+
+
+def adapters_from_environment() -> WebhookAdapters:
+    from .adapters.dynamodb.webhooks import DynamoDBWebhookStore
+    from .adapters.webhooks.queue import SqsWebhookQueue
+    from .adapters.webhooks.sender import WebhookSender
+    from .adapters.webhooks.transport import HttpWebhookTransport
+    from .config import settings
+
+    config = settings()
+    allow_insecure = config.allow_insecure_webhooks
+    return WebhookAdapters(
+        store=DynamoDBWebhookStore(config.table_name),
+        queue=SqsWebhookQueue(config.webhook_queue_url),
+        transport=HttpWebhookTransport(WebhookSender(allow_insecure=allow_insecure)),
+        allow_insecure=allow_insecure,
+    )
+
+
+def in_memory_webhook_adapters(
+    transport: WebhookTransport | None = None,
+    *,
+    allow_insecure: bool = True,
+    resolver: Resolver | None = None,
+) -> WebhookAdapters:
+    """In-memory store and queue; HTTP transport unless one is given."""
+    from .adapters.memory.webhooks import InMemoryWebhookStore
+    from .adapters.webhooks.queue import InMemoryWebhookQueue
+    from .adapters.webhooks.sender import WebhookSender
+    from .adapters.webhooks.transport import HttpWebhookTransport
+
+    return WebhookAdapters(
+        store=InMemoryWebhookStore(),
+        queue=InMemoryWebhookQueue(),
+        transport=transport
+        or HttpWebhookTransport(WebhookSender(allow_insecure=allow_insecure, timeout_s=5)),
+        allow_insecure=allow_insecure,
+        resolver=resolver,
+    )
+
+
+def order_view(order: Order) -> dict[str, Any]:
+    """The order as the provider API shows it (never the receipt token hash)."""
+    from .api.schemas import OrderOut
+
+    return OrderOut.from_domain(order).model_dump(mode="json")
+
+
+def webhook_deps() -> WebhookDeps:
+    from .adapters.webhooks.guard import check_webhook_url, resolve_host
+    from .adapters.webhooks.schedule import next_delay
+    from .adapters.webhooks.signing import new_webhook_secret
+    from .domain.webhook_delivery import WebhookDeps
+    from .wiring import services
+
+    adapters = webhook_adapters()
+    deps = services().deps
+    resolver = adapters.resolver or resolve_host
+
+    def check_url(url: str) -> None:
+        check_webhook_url(url, allow_insecure=adapters.allow_insecure, resolver=resolver)
+
+    return WebhookDeps(
+        store=adapters.store,
+        queue=adapters.queue,
+        transport=adapters.transport,
+        clock=deps.clock,
+        orders=deps.orders,
+        order_view=order_view,
+        check_url=check_url,
+        new_secret=new_webhook_secret,
+        schedule=lambda try_number, retry_after_s: next_delay(try_number, retry_after_s),
+    )
