@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAGE ?= dev
 
-.PHONY: run test lint format unit integration e2e package fuzz bench venv clean
+.PHONY: run test lint format unit integration e2e package deploy fuzz bench venv clean
 
 venv:
 	@scripts/bootstrap-venv
@@ -33,10 +33,24 @@ integration: venv
 e2e: venv
 	$(PY) -m pytest tests/e2e -q
 
+# Writes build/$(STAGE)/sam.json and deployment.zip; no AWS credentials needed (docs/deploy.md).
 package: venv
-	@echo "make package: not implemented yet: the deploy issue (chalice package with the merge" >&2
-	@echo "template under infra/) builds it. Nothing was packaged." >&2
-	@exit 2
+	$(PY) -m infra.package --stage $(STAGE)
+
+# Needs the AWS CLI, credentials for the target account and DEPLOY_BUCKET (an S3 bucket
+# for the code package). ALARM_EMAIL optionally subscribes an address to the alarms.
+deploy: package
+	@command -v aws >/dev/null || { echo "make deploy: the AWS CLI (aws) is not installed" >&2; exit 2; }
+	@test -n "$(DEPLOY_BUCKET)" || { echo "make deploy: set DEPLOY_BUCKET=<s3 bucket for code packages>" >&2; exit 2; }
+	@aws sts get-caller-identity >/dev/null || { echo "make deploy: no usable AWS credentials" >&2; exit 2; }
+	aws cloudformation package --template-file build/$(STAGE)/sam.json \
+		--s3-bucket $(DEPLOY_BUCKET) --s3-prefix stadsnatsfabriken/$(STAGE) \
+		--output-template-file build/$(STAGE)/packaged.yaml
+	aws cloudformation deploy --template-file build/$(STAGE)/packaged.yaml \
+		--stack-name stadsnatsfabriken-$(STAGE) \
+		--capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND \
+		--parameter-overrides Stage=$(STAGE) AlarmEmail=$(ALARM_EMAIL) \
+		--no-fail-on-empty-changeset
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts
