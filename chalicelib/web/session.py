@@ -214,8 +214,14 @@ def csrf_token(session: Session, key: bytes) -> str:
     return _b64(_mac(key, "csrf", session.csrf.encode()))
 
 
+def _same(expected: str, given: str | None) -> bool:
+    # As bytes: compare_digest refuses str with non-ASCII characters, which visitors can send.
+    given_bytes = (given or "").encode("utf-8", "surrogatepass")
+    return bool(given) and hmac.compare_digest(expected.encode(), given_bytes)
+
+
 def csrf_token_matches(session: Session, key: bytes, token: str | None) -> bool:
-    return bool(token) and hmac.compare_digest(csrf_token(session, key), token or "")
+    return _same(csrf_token(session, key), token)
 
 
 def receipt_token(key: bytes, order_id: str) -> str:
@@ -223,7 +229,7 @@ def receipt_token(key: bytes, order_id: str) -> str:
 
 
 def receipt_token_matches(key: bytes, order_id: str, token: str | None) -> bool:
-    return bool(token) and hmac.compare_digest(receipt_token(key, order_id), token or "")
+    return _same(receipt_token(key, order_id), token)
 
 
 def receipt_token_hash(token: str) -> str:

@@ -345,6 +345,7 @@ def test_receipt_requires_its_token(client: Client, world: World):
     assert browser.get(receipt_url).status_code == 200
     assert browser.get(f"/orders/{order_id}").status_code == 404
     assert browser.get(f"/orders/{order_id}?t=wrong").status_code == 404
+    assert browser.get(f"/orders/{order_id}?t=%C3%A5%00%FF").status_code == 404
     other = receipt_token(world.services.signing_key, "ord_01ARZ3NDEKTSV4RRFFQ69G5FAV")
     assert browser.get(f"/orders/{order_id}?t={other}").status_code == 404
 

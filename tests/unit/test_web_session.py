@@ -91,6 +91,7 @@ def test_csrf_token_is_bound_to_the_session():
     assert not csrf_token_matches(other, KEY, token)
     assert not csrf_token_matches(one, KEY, None)
     assert not csrf_token_matches(one, KEY, "")
+    assert not csrf_token_matches(one, KEY, "åäö\udcff")
 
 
 def test_identifying_rotates_the_csrf_secret():
