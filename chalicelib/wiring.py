@@ -109,7 +109,7 @@ def in_memory_services(
     return Services(
         deps=deps,
         api_keys=InMemoryApiKeyStore(),
-        tokens=InMemoryOneTimeTokens(),
+        tokens=InMemoryOneTimeTokens(the_clock),
         secrets=static,
         signing_key=signing_key,
     )

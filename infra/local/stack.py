@@ -195,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         stack.stop()
         raise
     info = stack.describe()
+    _write_admin_environment(ADMIN_ENV_FILE)
     print(_banner(info), flush=True)
     if args.ready_file:
         args.ready_file.write_text(json.dumps(info))
@@ -203,6 +204,26 @@ def main(argv: list[str] | None = None) -> int:
     print("Stopping the local stack ...", flush=True)
     stack.stop()
     return 0
+
+
+ADMIN_ENV_FILE = HERE.parents[1] / ".local-stack.env"
+ADMIN_VARIABLES = (
+    "AWS_ENDPOINT_URL",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_DEFAULT_REGION",
+    "TABLE_NAME",
+    "ACTIVATION_QUEUE_URL",
+    "WEBHOOK_QUEUE_URL",
+    "SECRET_APP_SIGNING_KEY",
+)
+
+
+def _write_admin_environment(path: Path) -> None:
+    """What `python -m infra.admin` needs to work on this running stack (git ignores it)."""
+    lines = [f"{name}={os.environ[name]}" for name in ADMIN_VARIABLES if name in os.environ]
+    path.write_text("\n".join(lines) + "\n")
+    path.chmod(0o600)
 
 
 def _banner(info: dict[str, str]) -> str:
@@ -221,6 +242,7 @@ def _banner(info: dict[str, str]) -> str:
             f"  moto (DynamoDB/SQS): {info['moto']}",
             f"  SQS worker queues:   {info['worker_queues']}",
             f"  demo-tl API key:     {info['api_key']}{key_note}",
+            f"  Admin CLI env:       {ADMIN_ENV_FILE.name} (see README, Admin command line)",
             "Ctrl-C stops everything.",
         ]
     )
