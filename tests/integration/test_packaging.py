@@ -1,0 +1,401 @@
+"""The packaged stage (`make package`): cfn-lint, what the template promises, the zip.
+
+The package is built once per session (tests/integration/packaged.py) into a temporary
+directory, with no AWS credentials and no AWS call.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chalicelib.adapters.dynamodb.schema import (
+    INDEX_CITY_NETWORK_OFFERS,
+    INDEX_PROVIDER_OFFERS,
+    INDEX_PROVIDER_ORDERS,
+    INDEX_PROVIDER_UPDATES,
+    TABLE_DEFINITION,
+    TTL_ATTRIBUTE,
+)
+from tests.integration.packaged import Packaged, packaged_stage
+
+# The first test pays for the build (a minute on a fresh machine: Chalice fetches wheels).
+pytestmark = pytest.mark.timeout(900)
+
+ROOT = Path(__file__).resolve().parents[2]
+FUNCTION = "AWS::Serverless::Function"
+API_GATEWAY_LIMIT_S = 29
+MAX_ZIP_BYTES = 10 * 1024 * 1024
+# The only `*` a role may hold: a path suffix of the stage's SSM parameters, and the
+# table's stream names for ListStreams (which has no resource-level scoping).
+ALLOWED_WILDCARD_RESOURCES = {
+    "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/stadsnatsfabriken/${Stage}/*",
+    "${Table.Arn}/stream/*",
+}
+
+
+@pytest.fixture(scope="module")
+def packaged() -> Packaged:
+    return packaged_stage()
+
+
+def functions(packaged: Packaged) -> dict[str, dict[str, Any]]:
+    return {n: r for n, r in packaged.resources.items() if r["Type"] == FUNCTION}
+
+
+def as_text(value: Any) -> str:
+    """An intrinsic as the string a reader would write: GetAtt X.Arn is ${X.Arn}."""
+    if isinstance(value, str):
+        return value
+    if "Fn::GetAtt" in value:
+        return "${" + ".".join(value["Fn::GetAtt"]) + "}"
+    if "Fn::Sub" in value:
+        return str(value["Fn::Sub"])
+    if "Ref" in value:
+        return "${" + value["Ref"] + "}"
+    raise AssertionError(f"unexpected intrinsic {value}")
+
+
+def role_statements(packaged: Packaged, role: str) -> list[dict[str, Any]]:
+    properties = packaged.resources[role]["Properties"]
+    return [
+        statement
+        for policy in properties.get("Policies", [])
+        for statement in policy["PolicyDocument"]["Statement"]
+    ]
+
+
+def listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def role_of(function: dict[str, Any]) -> str:
+    role: str = function["Properties"]["Role"]["Fn::GetAtt"][0]
+    return role
+
+
+def grants(packaged: Packaged, role: str) -> set[tuple[str, str]]:
+    """(action, resource) pairs the role allows."""
+    return {
+        (action, as_text(resource))
+        for statement in role_statements(packaged, role)
+        if statement["Effect"] == "Allow"
+        for action in listed(statement["Action"])
+        for resource in listed(statement["Resource"])
+    }
+
+
+# --- cfn-lint ----------------------------------------------------------------------------
+
+
+def test_cfn_lint_passes_on_the_packaged_template(packaged):
+    # No rule is ignored: the template passes cfn-lint as it is.
+    cfn_lint = Path(sys.executable).with_name("cfn-lint")
+    result = subprocess.run(
+        [str(cfn_lint), str(packaged.template_path)], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- functions ---------------------------------------------------------------------------
+
+
+def test_every_function_runs_python_3_12_or_newer(packaged):
+    for name, function in functions(packaged).items():
+        runtime = function["Properties"]["Runtime"]
+        match = re.fullmatch(r"python3\.(\d+)", runtime)
+        assert match and int(match.group(1)) >= 12, (name, runtime)
+
+
+def test_there_is_one_function_per_endpoint_group(packaged):
+    assert set(functions(packaged)) == {
+        "APIHandler",  # customer web + identification
+        "ProviderApiHandler",  # /tl/v1
+        "HandleActivationMessages",
+        "DeliverWebhooks",
+        "RelayOrderEvents",
+    }
+
+
+def test_every_function_has_its_own_role_and_no_managed_policies(packaged):
+    roles = [role_of(function) for function in functions(packaged).values()]
+    assert len(set(roles)) == len(roles)
+    for role in roles:
+        properties = packaged.resources[role]["Properties"]
+        assert packaged.resources[role]["Type"] == "AWS::IAM::Role"
+        assert "ManagedPolicyArns" not in properties
+        principal = properties["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
+        assert principal == {"Service": "lambda.amazonaws.com"}
+
+
+def test_no_role_has_a_wildcard_action_or_resource_or_may_scan(packaged):
+    iam_roles = [n for n, r in packaged.resources.items() if r["Type"] == "AWS::IAM::Role"]
+    assert len(iam_roles) == len(functions(packaged))
+    for role in iam_roles:
+        for action, resource in grants(packaged, role):
+            assert "*" not in action, (role, action)
+            assert action.lower() not in {"dynamodb:scan", "dynamodb:partiqlselect"}, role
+            if "*" in resource:
+                assert resource in ALLOWED_WILDCARD_RESOURCES, (role, resource)
+            if resource == "${Table.Arn}/stream/*":
+                assert action == "dynamodb:ListStreams", (role, action)
+
+
+def test_each_function_logs_only_to_its_own_log_group(packaged):
+    for name, function in functions(packaged).items():
+        log_resources = {
+            resource
+            for action, resource in grants(packaged, role_of(function))
+            if action.startswith("logs:")
+        }
+        [log_group] = log_resources
+        group_name = packaged.resources[log_group.strip("${}").removesuffix(".Arn")]
+        expected = "/aws/lambda/" + function["Properties"]["FunctionName"]["Fn::Sub"]
+        assert group_name["Properties"]["LogGroupName"]["Fn::Sub"] == expected, name
+
+
+def test_the_customer_function_cannot_reach_the_provider_indexes(packaged):
+    role = role_of(packaged.resources["APIHandler"])
+    resources = {resource for _, resource in grants(packaged, role)}
+    assert f"${{Table.Arn}}/index/{INDEX_CITY_NETWORK_OFFERS}" in resources
+    for index in (INDEX_PROVIDER_ORDERS, INDEX_PROVIDER_UPDATES, INDEX_PROVIDER_OFFERS):
+        assert not any(index in resource for resource in resources), index
+
+
+def test_the_provider_function_reaches_its_indexes_and_no_catalog_index(packaged):
+    role = role_of(packaged.resources["ProviderApiHandler"])
+    resources = {resource for _, resource in grants(packaged, role)}
+    for index in (INDEX_PROVIDER_ORDERS, INDEX_PROVIDER_UPDATES, INDEX_PROVIDER_OFFERS):
+        assert f"${{Table.Arn}}/index/{index}" in resources
+    assert not any(INDEX_CITY_NETWORK_OFFERS in resource for resource in resources)
+
+
+def test_only_the_relay_reads_the_table_stream(packaged):
+    readers = {
+        name
+        for name, function in functions(packaged).items()
+        if any(a == "dynamodb:GetRecords" for a, _ in grants(packaged, role_of(function)))
+    }
+    assert readers == {"RelayOrderEvents"}
+
+
+def test_api_functions_answer_before_api_gateway_gives_up(packaged):
+    for name in ("APIHandler", "ProviderApiHandler"):
+        assert functions(packaged)[name]["Properties"]["Timeout"] < API_GATEWAY_LIMIT_S
+
+
+def test_the_provider_function_is_the_api_handlers_code_under_its_own_role(packaged):
+    customer = packaged.resources["APIHandler"]["Properties"]
+    provider = packaged.resources["ProviderApiHandler"]["Properties"]
+    for same in ("CodeUri", "Handler", "Runtime", "Environment", "Timeout", "MemorySize"):
+        assert provider[same] == customer[same], same
+    assert provider["Role"] != customer["Role"]
+
+
+def test_no_secret_travels_in_configuration_or_template(packaged):
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    for stage, settings in config["stages"].items():
+        environment = {**config["environment_variables"], **settings["environment_variables"]}
+        assert environment["SECRETS_SSM_PREFIX"] == f"/stadsnatsfabriken/{stage}"
+        assert not [name for name in environment if name.startswith("SECRET_")]
+    for function in functions(packaged).values():
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert not [n for n in variables if re.search("SECRET_|PASSWORD|SIGNING_KEY", n)]
+
+
+# --- event sources and queues ------------------------------------------------------------
+
+
+def event_sources(function: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(function["Properties"].get("Events", {}).values())
+
+
+def test_both_workers_and_the_relay_report_batch_item_failures(packaged):
+    for name in ("HandleActivationMessages", "DeliverWebhooks", "RelayOrderEvents"):
+        [source] = event_sources(packaged.resources[name])
+        assert source["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"], name
+
+
+@pytest.mark.parametrize(
+    ("queue", "worker"),
+    [("ActivationQueue", "HandleActivationMessages"), ("WebhookQueue", "DeliverWebhooks")],
+)
+def test_queues_redrive_to_a_dlq_and_outlast_their_worker(packaged, queue, worker):
+    properties = packaged.resources[queue]["Properties"]
+    redrive = properties["RedrivePolicy"]
+    dlq = redrive["deadLetterTargetArn"]["Fn::GetAtt"][0]
+    assert packaged.resources[dlq]["Type"] == "AWS::SQS::Queue"
+    assert int(redrive["maxReceiveCount"]) == 5
+    [source] = event_sources(packaged.resources[worker])
+    assert as_text(source["Properties"]["Queue"]) == f"${{{queue}.Arn}}"
+    timeout = packaged.resources[worker]["Properties"]["Timeout"]
+    assert properties["VisibilityTimeout"] >= 6 * timeout
+
+
+def test_config_and_template_name_the_same_queues_and_table(packaged):
+    variables = packaged.resources["APIHandler"]["Properties"]["Environment"]["Variables"]
+    stage = packaged.stage
+    names = {
+        "TABLE_NAME": "Table",
+        "ACTIVATION_QUEUE_NAME": "ActivationQueue",
+        "WEBHOOK_QUEUE_NAME": "WebhookQueue",
+    }
+    for variable, resource in names.items():
+        properties = packaged.resources[resource]["Properties"]
+        name = properties.get("TableName") or properties["QueueName"]
+        assert name["Fn::Sub"].replace("${Stage}", stage) == variables[variable]
+    globals_ = packaged.template["Globals"]["Function"]["Environment"]["Variables"]
+    assert globals_["ACTIVATION_QUEUE_URL"] == {"Ref": "ActivationQueue"}
+    assert globals_["WEBHOOK_QUEUE_URL"] == {"Ref": "WebhookQueue"}
+
+
+# --- table -------------------------------------------------------------------------------
+
+
+def test_the_table_is_the_schemas_table_protected_and_encrypted(packaged):
+    table = packaged.resources["Table"]
+    properties = table["Properties"]
+    for key in ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes", "BillingMode"):
+        assert properties[key] == TABLE_DEFINITION[key], key
+    assert (
+        properties["StreamSpecification"]["StreamViewType"]
+        == (TABLE_DEFINITION["StreamSpecification"]["StreamViewType"])
+    )
+    assert properties["TimeToLiveSpecification"] == {
+        "AttributeName": TTL_ATTRIBUTE,
+        "Enabled": True,
+    }
+    assert properties["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert properties["SSESpecification"] == {"SSEEnabled": True, "SSEType": "KMS"}
+    assert properties["DeletionProtectionEnabled"] is True
+    assert table["DeletionPolicy"] == "Retain"
+
+
+# --- alarms ------------------------------------------------------------------------------
+
+
+def alarms(packaged: Packaged) -> list[dict[str, Any]]:
+    return [
+        r["Properties"]
+        for r in packaged.resources.values()
+        if r["Type"] == "AWS::CloudWatch::Alarm"
+    ]
+
+
+def test_every_dlq_has_a_depth_alarm(packaged):
+    watched = {
+        alarm["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
+        for alarm in alarms(packaged)
+        if alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
+        and alarm["Threshold"] == 0
+        and alarm["ComparisonOperator"] == "GreaterThanThreshold"
+    }
+    assert watched == {"ActivationDeadLetterQueue", "WebhookDeadLetterQueue"}
+
+
+def test_every_function_has_an_errors_alarm(packaged):
+    watched = {
+        alarm["Dimensions"][0]["Value"]["Ref"]
+        for alarm in alarms(packaged)
+        if alarm["Namespace"] == "AWS/Lambda" and alarm["MetricName"] == "Errors"
+    }
+    assert watched == set(functions(packaged))
+
+
+# --- API ---------------------------------------------------------------------------------
+
+
+def test_the_api_is_regional(packaged):
+    assert packaged.resources["RestAPI"]["Properties"]["EndpointConfiguration"] == "REGIONAL"
+
+
+def integrations(packaged: Packaged) -> dict[tuple[str, str], str]:
+    """(path, method) -> the function its integration invokes."""
+    paths = packaged.resources["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
+    found = {}
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            uri = operation["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
+            found[(path, method)] = re.search(r"\$\{(\w+)\.Arn\}", uri).group(1)
+    return found
+
+
+def test_provider_paths_go_to_the_provider_function_and_the_rest_to_the_customer_web(packaged):
+    routed = integrations(packaged)
+    assert ("/tl/v1/orders", "get") in routed and ("/", "get") in routed
+    for (path, _), function in routed.items():
+        expected = "ProviderApiHandler" if path.startswith("/tl/v1/") else "APIHandler"
+        assert function == expected, path
+
+
+def test_api_gateway_may_invoke_the_provider_function_for_provider_paths_only(packaged):
+    permission = packaged.resources["ProviderApiInvokePermission"]["Properties"]
+    assert permission["FunctionName"] == {"Ref": "ProviderApiHandler"}
+    assert permission["SourceArn"]["Fn::Sub"].endswith("${RestAPI}/*/*/tl/v1/*")
+
+
+def test_every_provider_method_is_throttled_and_the_usage_plan_states_it(packaged):
+    settings = packaged.resources["RestAPI"]["Properties"]["MethodSettings"]
+    throttled = {
+        (s["ResourcePath"], s["HttpMethod"])
+        for s in settings
+        if s["ThrottlingBurstLimit"] <= 50 and s["ThrottlingRateLimit"] <= 25
+    }
+    for path, method in integrations(packaged):
+        if path.startswith("/tl/v1/"):
+            assert ("/" + path.replace("/", "~1"), method.upper()) in throttled
+    assert {"ResourcePath": "/*", "HttpMethod": "*"}.items() <= settings[0].items()
+    plan = packaged.resources["ProviderApiUsagePlan"]["Properties"]
+    assert plan["ApiStages"][0]["ApiId"] == {"Ref": "RestAPI"}
+    assert plan["Throttle"] == {"BurstLimit": 50, "RateLimit": 25}
+
+
+@pytest.mark.parametrize(
+    "response_type",
+    ["DEFAULT_4XX", "DEFAULT_5XX", "THROTTLED", "MISSING_AUTHENTICATION_TOKEN"],
+)
+def test_gateway_responses_use_the_projects_error_shape(packaged, response_type):
+    body = packaged.resources["RestAPI"]["Properties"]["DefinitionBody"]
+    response = body["x-amazon-apigateway-gateway-responses"][response_type]
+    rendered = response["responseTemplates"]["application/json"].replace(
+        "$context.error.messageString", json.dumps("what API Gateway says")
+    )
+    error = json.loads(rendered)["error"]
+    assert set(error) == {"code", "message"}
+    assert re.fullmatch(r"[a-z_]+", error["code"])
+
+
+# --- the zip -----------------------------------------------------------------------------
+
+
+def test_the_zip_carries_the_forms_at_the_package_root(packaged):
+    names = set(zipfile.ZipFile(packaged.zip_path).namelist())
+    forms = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "forms").rglob("*.json"))
+    assert "forms/base.json" in forms
+    assert set(forms) <= names
+
+
+def test_the_zip_leaves_boto3_to_the_runtime_and_stays_under_10_mb(packaged):
+    names = zipfile.ZipFile(packaged.zip_path).namelist()
+    tops = {name.split("/", 1)[0] for name in names}
+    assert not {"boto3", "botocore"} & tops
+    assert "app.py" in names and "chalicelib/wiring.py" in names
+    assert packaged.zip_path.stat().st_size < MAX_ZIP_BYTES
+
+
+# --- packaging refuses inconsistent configuration ---------------------------------------
+
+
+def test_packaging_refuses_a_queue_name_the_template_does_not_create():
+    from infra.package import PackagingError, check_names, merge_template, stage_environment
+
+    environment = {**stage_environment("dev"), "ACTIVATION_QUEUE_NAME": "somewhere-else"}
+    with pytest.raises(PackagingError, match="ACTIVATION_QUEUE_NAME"):
+        check_names(merge_template("dev"), "dev", environment)
