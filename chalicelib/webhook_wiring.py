@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .adapters.webhooks.guard import Resolver
     from .domain.models import Order
     from .domain.webhook_delivery import WebhookDeps
@@ -25,6 +27,8 @@ class WebhookAdapters:
     allow_insecure: bool = False
     # DNS for the configuration-time guard; tests hand in a fake one.
     resolver: Resolver | None = None
+    # The retry schedule (adapters/webhooks/schedule.next_delay); tests inject short waits.
+    schedule: Callable[[int, int | None], int | None] | None = None
 
 
 _current: WebhookAdapters | None = None
@@ -64,6 +68,7 @@ def in_memory_webhook_adapters(
     *,
     allow_insecure: bool = True,
     resolver: Resolver | None = None,
+    schedule: Callable[[int, int | None], int | None] | None = None,
 ) -> WebhookAdapters:
     """In-memory store and queue; HTTP transport unless one is given."""
     from .adapters.memory.webhooks import InMemoryWebhookStore
@@ -78,6 +83,7 @@ def in_memory_webhook_adapters(
         or HttpWebhookTransport(WebhookSender(allow_insecure=allow_insecure, timeout_s=5)),
         allow_insecure=allow_insecure,
         resolver=resolver,
+        schedule=schedule,
     )
 
 
@@ -111,5 +117,5 @@ def webhook_deps() -> WebhookDeps:
         order_view=order_view,
         check_url=check_url,
         new_secret=new_webhook_secret,
-        schedule=lambda try_number, retry_after_s: next_delay(try_number, retry_after_s),
+        schedule=adapters.schedule or (lambda n, retry_after_s: next_delay(n, retry_after_s)),
     )
