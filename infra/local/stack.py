@@ -48,6 +48,7 @@ class LocalStack:
         self._seed(emulator.api_url, emulator.bounce_url)
         app_server.start()
         self._start_worker(queue_urls)
+        self._start_webhooks()
         return self
 
     def stop(self) -> None:
@@ -154,6 +155,30 @@ class LocalStack:
         self.urls["worker_queues"] = ", ".join(worker.queues) or "(no SQS handlers yet)"
         self._stoppers.append(worker.stop)
 
+    # --- webhooks: the demo provider's endpoint and the outbox relay --------------------
+
+    def _start_webhooks(self) -> None:
+        """Seed DEMO_WEBHOOK_URL/SECRET, then feed the table's stream to the relay handler
+        (the order events it carries become webhook deliveries on the SQS worker)."""
+        from chalicelib.adapters.dynamodb.schema import table_stream_arn
+        from chalicelib.webhook_wiring import webhook_adapters
+        from chalicelib.wiring import services
+        from infra.local.streams import StreamPoller
+        from infra.local.webhooks_demo import seed_from_environment
+
+        demo = seed_from_environment(webhook_adapters().store, services().deps.clock)
+        if demo is None:
+            self.urls["demo_webhook"] = "(none; set DEMO_WEBHOOK_URL to receive demo-tl's events)"
+        else:
+            self.urls["demo_webhook"] = demo.url
+            if demo.generated:
+                # Shown once, like the generated API key: nobody else knows it.
+                self.urls["demo_webhook_secret"] = demo.secret
+        arn = table_stream_arn(os.environ["TABLE_NAME"])
+        poller = StreamPoller(self._app_module.app, arn).start()
+        self.urls["stream_handlers"] = ", ".join(poller.handlers) or "(none)"
+        self._stoppers.append(poller.stop)
+
     def describe(self) -> dict[str, str]:
         return {**self.urls, "api_key": self.api_key}
 
@@ -242,6 +267,13 @@ def _banner(info: dict[str, str]) -> str:
             f"  moto (DynamoDB/SQS): {info['moto']}",
             f"  SQS worker queues:   {info['worker_queues']}",
             f"  demo-tl API key:     {info['api_key']}{key_note}",
+            f"  Table stream relay:  {info.get('stream_handlers', '(off)')}",
+            f"  demo-tl webhook:     {info.get('demo_webhook', '(none)')}",
+            *(
+                [f"  demo-tl webhook key: {info['demo_webhook_secret']}  (generated)"]
+                if "demo_webhook_secret" in info
+                else []
+            ),
             f"  Admin CLI env:       {ADMIN_ENV_FILE.name} (see README, Admin command line)",
             "Ctrl-C stops everything.",
         ]
