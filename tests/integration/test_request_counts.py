@@ -1,0 +1,278 @@
+"""What one order costs in requests, measured: the numbers behind docs/deploy.md's estimate.
+
+One order of each scenario runs through the ordering service (offers_on_access /
+check_deliverable / place_order, the customer path) with the real adapters: DynamoDB and
+SQS on moto's server, the city network as the emulator over HTTP. botocore's event hooks on
+the adapters' cached clients (before-parameter-build, once per API call; after-call) count
+every DynamoDB and SQS call and size the items read and written, for capacity units; the
+emulator's call record counts the city-network calls.
+
+The counts go to build/request-counts.json and must equal the table under "Requests per
+order (measured)" in docs/deploy.md, so the cost estimate cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chalicelib.adapters.citynet.registry import CityNetworkRegistry
+from chalicelib.adapters.cursor import CursorCodec
+from chalicelib.adapters.dynamodb.catalog import DynamoDBCatalog
+from chalicelib.adapters.dynamodb.client import dynamodb_client
+from chalicelib.adapters.dynamodb.orders import DynamoDBOrderStore
+from chalicelib.adapters.dynamodb.schema import TABLE_DEFINITION
+from chalicelib.adapters.secrets import StaticSecrets
+from chalicelib.adapters.sqs import SqsActivationQueue, create_queues, sqs_client
+from chalicelib.domain.clock import SystemClock
+from chalicelib.domain.ordering import (
+    Access,
+    OrderRequest,
+    check_deliverable,
+    offers_in_city_network,
+    offers_on_access,
+    place_order,
+)
+from chalicelib.domain.ports import Deps
+from infra.local.seed import seed_catalog
+from tests.fakes import a_customer
+from tests.integration.emulator_fixtures import EmulatorHandle, start_emulator
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY_DOC = ROOT / "docs" / "deploy.md"
+COUNTS_FILE = ROOT / "build" / "request-counts.json"
+TABLE_HEADING = "### Requests per order (measured)"
+OFFER = "demo-tl-internet-100"
+# Index key attributes: an item carrying one is also written to that index.
+GSI_KEYS = [
+    index["KeySchema"][0]["AttributeName"] for index in TABLE_DEFINITION["GlobalSecondaryIndexes"]
+]
+COLUMNS = [
+    "city-network calls",
+    "DynamoDB reads",
+    "DynamoDB writes",
+    "RRU",
+    "WRU",
+    "SQS requests",
+]
+
+
+# --- counting ----------------------------------------------------------------------------
+
+
+def item_bytes(value: Any) -> int:
+    """DynamoDB's item size rule, closely enough: names plus values in UTF-8, numbers about
+    one byte per two digits, a few bytes of overhead per map or list."""
+    if isinstance(value, dict) and len(value) == 1:
+        ((kind, inner),) = value.items()
+        if kind == "S":
+            return len(inner.encode())
+        if kind == "N":
+            return math.ceil(len(inner) / 2) + 1
+        if kind == "B":
+            return len(inner)
+        if kind in {"BOOL", "NULL"}:
+            return 1
+        if kind == "M":
+            return 3 + sum(len(k.encode()) + item_bytes(v) for k, v in inner.items())
+        if kind == "L":
+            return 3 + sum(1 + item_bytes(v) for v in inner)
+        if kind in {"SS", "NS"}:
+            return sum(len(str(v)) for v in inner)
+    if isinstance(value, dict):
+        return sum(len(k.encode()) + item_bytes(v) for k, v in value.items())
+    raise AssertionError(f"unexpected attribute value {value!r}")
+
+
+def write_units(item: dict[str, Any], transactional: bool) -> int:
+    """1 WRU per KB, twice in a transaction, once more per index the item lands in."""
+    units = math.ceil(item_bytes(item) / 1024)
+    copies = 1 + sum(1 for key in GSI_KEYS if key in item)
+    return units * copies * (2 if transactional else 1)
+
+
+def read_units(items: list[dict[str, Any]], consistent: bool) -> float:
+    """4 KB per unit of the data read, at least one; half for eventually consistent reads."""
+    units = max(1, math.ceil(sum(item_bytes(i) for i in items) / 4096))
+    return units if consistent else units / 2
+
+
+class RequestCounter:
+    """Counts the calls made on the adapters' boto3 clients while it is installed."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+        self.rru = 0.0
+        self.wru = 0
+        self._consistent = False
+
+    def before_call(self, model: Any, params: dict[str, Any], **_: Any) -> None:
+        service = model.service_model.service_name
+        self.calls[f"{service}:{model.name}"] += 1
+        self._consistent = bool(params.get("ConsistentRead"))
+        if model.name == "PutItem":
+            self.wru += write_units(params["Item"], transactional=False)
+        elif model.name == "UpdateItem":
+            self.wru += write_units(updated_item(params), transactional=False)
+        elif model.name == "TransactWriteItems":
+            for entry in params["TransactItems"]:
+                ((kind, action),) = entry.items()
+                item = action["Item"] if kind == "Put" else updated_item(action)
+                self.wru += write_units(item, transactional=True)
+
+    def after_call(self, model: Any, parsed: dict[str, Any], **_: Any) -> None:
+        if model.name == "GetItem":
+            self.rru += read_units([parsed.get("Item", {})], self._consistent)
+        elif model.name == "Query":
+            self.rru += read_units(parsed.get("Items", []), self._consistent)
+
+    def install(self) -> Callable[[], None]:
+        handlers = []
+        for client, service in ((dynamodb_client(), "dynamodb"), (sqs_client(), "sqs")):
+            events = client.meta.events
+            events.register(f"before-parameter-build.{service}", self.before_call)
+            events.register(f"after-call.{service}", self.after_call)
+            handlers.append(events)
+
+        def uninstall() -> None:
+            for events, service in zip(handlers, ("dynamodb", "sqs"), strict=True):
+                events.unregister(f"before-parameter-build.{service}", self.before_call)
+                events.unregister(f"after-call.{service}", self.after_call)
+
+        return uninstall
+
+
+def updated_item(params: dict[str, Any]) -> dict[str, Any]:
+    """What an update writes, sized from its key and new values (the written item is at
+    least this big; DynamoDB charges the larger of before and after)."""
+    return {**params["Key"], **params.get("ExpressionAttributeValues", {})}
+
+
+# --- the scenarios -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def emulator() -> Iterator[EmulatorHandle]:
+    handle = start_emulator()
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def deps(table_name: str, emulator: EmulatorHandle) -> Deps:
+    queue = f"activation-{uuid.uuid4().hex[:8]}"
+    catalog = DynamoDBCatalog(table_name)
+    seed_catalog(catalog, emulator.api_url, emulator.bounce_url)
+    user, password = emulator.auth
+    return Deps(
+        orders=DynamoDBOrderStore(table_name, CursorCodec(b"request-count-cursor-key")),
+        catalog=catalog,
+        city_networks=CityNetworkRegistry(
+            catalog, StaticSecrets({"demo-stadsnat/api": f"{user}:{password}"})
+        ),
+        activation_queue=SqsActivationQueue(create_queues([queue])[queue]),
+        clock=SystemClock(),
+    )
+
+
+def an_order(**fields: Any) -> OrderRequest:
+    return OrderRequest.model_validate(
+        {"offer_id": OFFER, "customer": a_customer(), "details": {"router": "own"}, **fields}
+    )
+
+
+def identified_order(outlet: str, deps: Deps) -> None:
+    """The customer path: the offers on the outlet, the chosen offer checked, the order."""
+    access = Access(city_network_id="demo-stadsnat", access_id=outlet)
+    offers_on_access(access, deps)
+    deliverability, check = check_deliverable(OFFER, access, deps)
+    if deliverability.deliverable:
+        place_order(an_order(), access, deps, prior_calls=[check])
+
+
+def unidentified_order(deps: Deps) -> None:
+    offers_in_city_network("demo-stadsnat", deps)
+    place_order(an_order(city_network_id="demo-stadsnat"), None, deps)
+
+
+SCENARIOS: dict[str, Callable[[Deps], None]] = {
+    "1 activated": lambda deps: identified_order("DEMO-OK-1", deps),
+    "2 refused": lambda deps: identified_order("DEMO-REFUSE-1", deps),
+    "3 not deliverable": lambda deps: identified_order("DEMO-NONE-1", deps),
+    "4 not identified": unidentified_order,
+}
+
+
+def measure(scenario: Callable[[Deps], None], deps: Deps, emulator: EmulatorHandle) -> dict:
+    emulator.reset()
+    counter = RequestCounter()
+    uninstall = counter.install()
+    try:
+        scenario(deps)
+    finally:
+        uninstall()
+    dynamodb = {
+        k.split(":", 1)[1]: n for k, n in counter.calls.items() if k.startswith("dynamodb:")
+    }
+    sqs = {k.split(":", 1)[1]: n for k, n in counter.calls.items() if k.startswith("sqs:")}
+    reads = sum(n for op, n in dynamodb.items() if op in {"GetItem", "Query"})
+    return {
+        "city-network calls": len(emulator.calls(kind="api")),
+        "DynamoDB reads": reads,
+        "DynamoDB writes": sum(dynamodb.values()) - reads,
+        "RRU": counter.rru,
+        "WRU": counter.wru,
+        "SQS requests": sum(sqs.values()),
+        "detail": {
+            "city_network": dict(Counter(c["method"] for c in emulator.calls(kind="api"))),
+            "dynamodb": dynamodb,
+            "sqs": sqs,
+        },
+    }
+
+
+def documented_counts() -> dict[str, dict[str, float]]:
+    """The markdown table under TABLE_HEADING: scenario -> column -> number."""
+    text = DEPLOY_DOC.read_text(encoding="utf-8")
+    section = text.split(TABLE_HEADING, 1)[1]
+    rows = [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in section.lstrip().splitlines()
+        if line.startswith("|")
+    ]
+    header, body = rows[0], [r for r in rows[2:]]
+    table = {}
+    for row in body:
+        if len(row) != len(header):
+            break
+        table[row[0]] = {column: float(row[i]) for i, column in enumerate(header) if i}
+    return table
+
+
+def test_an_orders_requests_match_the_deploy_guide(deps, emulator):
+    measured = {name: measure(scenario, deps, emulator) for name, scenario in SCENARIOS.items()}
+    COUNTS_FILE.parent.mkdir(exist_ok=True)
+    COUNTS_FILE.write_text(json.dumps(measured, indent=2) + "\n")
+
+    # The customer path's promise (DESIGN.md): one call of each kind it needs, no more.
+    assert measured["1 activated"]["detail"]["city_network"] == {
+        "port_status": 1,
+        "service_deliverable": 1,
+        "service_order": 1,
+    }
+    assert measured["4 not identified"]["city-network calls"] == 0
+    assert not any("Scan" in m["detail"]["dynamodb"] for m in measured.values())
+
+    documented = documented_counts()
+    assert set(documented) == set(SCENARIOS)
+    for name, counts in measured.items():
+        assert {c: float(counts[c]) for c in COLUMNS} == documented[name], (
+            f"docs/deploy.md is out of date for scenario {name}: measured {counts}"
+        )
