@@ -101,9 +101,13 @@ def running_pipeline(
 
     queue_name = f"wh-{uuid.uuid4().hex[:10]}"
     queue_url = create_queues([queue_name])[queue_name]
-    base = services or in_memory_services()
-    codec = CursorCodec(base.signing_key)
-    wired = replace(base, deps=replace(base.deps, orders=DynamoDBOrderStore(table_name, codec)))
+    if services is None:
+        # In-memory services with the orders in the table, where its stream sees them.
+        base = in_memory_services()
+        orders = DynamoDBOrderStore(table_name, CursorCodec(base.signing_key))
+        wired = replace(base, deps=replace(base.deps, orders=orders))
+    else:
+        wired = services  # already storing its orders in `table_name`
     the_schedule = schedule or ShortSchedule()
     adapters = WebhookAdapters(
         store=DynamoDBWebhookStore(table_name),
