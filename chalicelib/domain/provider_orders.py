@@ -118,6 +118,7 @@ def change_status(
         status_to=target,
         text=note,
         webhook_type="order.status_changed",
+        order_snapshot=updated,
     )
     deps.orders.replace(updated, expected_version=order.version, events=[event])
     return updated
@@ -198,6 +199,7 @@ def request_activation(
         actor=actor_of(provider_id),
         activation_state=ActivationState.PENDING,
         webhook_type="order.activation_changed",
+        order_snapshot=pending,
     )
     deps.orders.replace(pending, expected_version=order.version, events=[requested])
     message = ActivationMessage(
@@ -235,6 +237,7 @@ def _withdraw(previous: Order, pending: Order, deps: Deps) -> None:
         activation_state=previous.activation.state,
         text="activation request withdrawn: the activation queue was unavailable",
         webhook_type="order.activation_changed",
+        order_snapshot=restored,
     )
     try:
         deps.orders.replace(restored, expected_version=pending.version, events=[event])

@@ -21,6 +21,8 @@ class PeerAddressRequestHandler(ChaliceRequestHandler):
         return None
 
     def _generic_handle(self) -> None:
+        # Chalice builds a LocalGateway (and so an event converter) per handler instance,
+        # i.e. per connection: this instance attribute never leaks to another visitor.
         self.local_gateway.event_converter.LOCAL_SOURCE_IP = self.client_address[0]  # type: ignore[misc]
         super()._generic_handle()
 

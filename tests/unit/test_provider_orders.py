@@ -55,6 +55,8 @@ def test_status_change_is_a_versioned_write_with_an_event(deps: Deps, clock: Man
         OrderStatus.RECEIVED,
         "got it",
     )
+    # The webhook for this change describes the order as of the change, not as of relaying.
+    assert event.order_snapshot == updated
 
 
 def test_updated_at_never_runs_back_even_if_the_clock_lags(deps: Deps, clock: ManualClock) -> None:
@@ -125,6 +127,7 @@ def test_activation_request_starts_a_new_pending_attempt(deps: Deps, clock: Manu
         OrderEventKind.ACTIVATION_REQUESTED,
         "order.activation_changed",
     )
+    assert event.order_snapshot == pending
 
 
 def test_failed_activation_may_be_requested_again(deps: Deps, clock: ManualClock) -> None:
