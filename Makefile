@@ -10,7 +10,7 @@ venv:
 	@scripts/bootstrap-venv
 
 run: venv
-	$(PY) -m infra.local.stack
+	$(PY) -m infra.local.stack --admin-env-file .local-stack.env
 
 test: venv lint
 	$(PY) -m pytest tests -q -p no:cacheprovider

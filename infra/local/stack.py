@@ -198,6 +198,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--emulator-bounce-port", type=int, default=8011)
     parser.add_argument("--outlets", type=Path, default=DEMO_OUTLETS)
     parser.add_argument("--ready-file", type=Path, help="write the URLs and key here as JSON")
+    parser.add_argument(
+        "--admin-env-file",
+        type=Path,
+        help="write the variables `python -m infra.admin` needs for this stack here",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     # moto's request log and botocore's chatter drown what a person wants to follow.
@@ -220,8 +225,9 @@ def main(argv: list[str] | None = None) -> int:
         stack.stop()
         raise
     info = stack.describe()
-    _write_admin_environment(ADMIN_ENV_FILE)
-    print(_banner(info), flush=True)
+    if args.admin_env_file:
+        _write_admin_environment(args.admin_env_file)
+    print(_banner(info, args.admin_env_file), flush=True)
     if args.ready_file:
         args.ready_file.write_text(json.dumps(info))
     with contextlib.suppress(KeyboardInterrupt):
@@ -231,7 +237,6 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-ADMIN_ENV_FILE = HERE.parents[1] / ".local-stack.env"
 ADMIN_VARIABLES = (
     "AWS_ENDPOINT_URL",
     "AWS_ACCESS_KEY_ID",
@@ -251,7 +256,12 @@ def _write_admin_environment(path: Path) -> None:
     path.chmod(0o600)
 
 
-def _banner(info: dict[str, str]) -> str:
+def _banner(info: dict[str, str], admin_env_file: Path | None = None) -> str:
+    admin_note = (
+        [f"  Admin CLI env:       {admin_env_file} (see README, Admin command line)"]
+        if admin_env_file
+        else []
+    )
     key_note = "" if os.environ.get("DEMO_API_KEY") else "  (generated; set DEMO_API_KEY to fix it)"
     return "\n".join(
         [
@@ -274,7 +284,7 @@ def _banner(info: dict[str, str]) -> str:
                 if "demo_webhook_secret" in info
                 else []
             ),
-            f"  Admin CLI env:       {ADMIN_ENV_FILE.name} (see README, Admin command line)",
+            *admin_note,
             "Ctrl-C stops everything.",
         ]
     )
