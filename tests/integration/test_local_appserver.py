@@ -44,7 +44,9 @@ def test_concurrent_visitors_each_see_their_own_source_address():
         # When eight visitors on different addresses ask at the same time, on kept-alive
         # connections
         with ThreadPoolExecutor(max_workers=len(visitors)) as pool:
-            answers = dict(zip(visitors, pool.map(lambda ip: ask_from(ip, port, 20), visitors)))
+            answers = dict(
+                zip(visitors, pool.map(lambda ip: ask_from(ip, port, 20), visitors), strict=True)
+            )
     finally:
         server.stop()
     # Then every answer names the asker's own address
