@@ -23,6 +23,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
+GUIDE_DEMO_API_KEY = "sfk_local-demo-key-change-me-0123456789"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -82,6 +83,9 @@ def _clean_environment() -> dict[str, str]:
         }
     }
     env["PYTHONUNBUFFERED"] = "1"
+    # The key docs/provider-guide.md tells a reader to start `make run` with, so its
+    # examples run here exactly as written.
+    env["DEMO_API_KEY"] = GUIDE_DEMO_API_KEY
     return env
 
 
