@@ -8,7 +8,6 @@ and the demo data. Ctrl-C (or SIGTERM) stops all of it.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import logging
 import os
@@ -218,7 +217,10 @@ def main(argv: list[str] | None = None) -> int:
         outlets=args.outlets,
     )
     stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    # Ctrl-C and SIGTERM only set the event: a KeyboardInterrupt could otherwise land
+    # anywhere in start-up and skip the cleanup below.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, lambda *_: stopped.set())
     try:
         stack.start()
     except BaseException:
@@ -230,8 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     print(_banner(info, args.admin_env_file), flush=True)
     if args.ready_file:
         args.ready_file.write_text(json.dumps(info))
-    with contextlib.suppress(KeyboardInterrupt):
-        stopped.wait()
+    while not stopped.wait(0.5):
+        pass
     print("Stopping the local stack ...", flush=True)
     stack.stop()
     return 0

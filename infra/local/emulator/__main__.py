@@ -41,16 +41,16 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     stopped = threading.Event()
-    # The local stack runner stops us with SIGTERM; treat it like Ctrl-C.
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    # Ctrl-C and SIGTERM both just set the event, installed before anything is printed:
+    # a KeyboardInterrupt could otherwise land between the banner and the wait.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, lambda *_: stopped.set())
     emulator.start()
     print(f"city-network emulator: API    {emulator.api_url} (user {config.api.user})", flush=True)
     print(f"city-network emulator: bounce {emulator.bounce_url}", flush=True)
     try:
         while not stopped.wait(0.5):
             pass
-    except KeyboardInterrupt:
-        pass
     finally:
         emulator.stop()
         print("city-network emulator: stopped", flush=True)
