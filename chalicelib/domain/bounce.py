@@ -19,9 +19,11 @@ from .identification import BounceResult, signature_matches
 MAX_NONCE = 200
 MAX_UID = 100
 MAX_MESSAGE = 500
-_SIGNATURE = re.compile(r"^[0-9a-f]{64}$")
-_EXPIRES = re.compile(r"^\d{1,12}$")
-_UID = re.compile(r"^[\x21-\x7e]{1,100}$")
+# Matched whole (fullmatch: "$" would allow a trailing newline) and ASCII only ("\d" takes
+# any script's digits): the text that is signed is exactly the text that was sent.
+_SIGNATURE = re.compile(r"[0-9a-f]{64}")
+_EXPIRES = re.compile(r"0|[1-9][0-9]{0,11}")
+_UID = re.compile(r"[\x21-\x7e]{1,100}")
 
 
 class Rejection(StrEnum):
@@ -64,7 +66,7 @@ def read_callback(query: Mapping[str, str]) -> SignedCallback | None:
     message = query.get("message", "")
     if not nonce or len(nonce) > MAX_NONCE or not status or len(status) > 20:
         return None
-    if not _EXPIRES.match(expires) or not _SIGNATURE.match(signature):
+    if not _EXPIRES.fullmatch(expires) or not _SIGNATURE.fullmatch(signature):
         return None
     if len(uid) > MAX_UID or len(message) > MAX_MESSAGE:
         return None
@@ -102,6 +104,6 @@ def judge_callback(
         return Verdict(None, Rejection.ERROR)
     if result.status != "ok":
         return Verdict(None, Rejection.UNKNOWN_STATUS)
-    if not _UID.match(result.uid):
+    if not _UID.fullmatch(result.uid):
         return Verdict(None, Rejection.MALFORMED)
     return Verdict(result.uid, None)
