@@ -13,6 +13,8 @@ from collections.abc import Iterator
 
 import pytest
 
+pytest_plugins = ["tests.hypothesis_profiles", "tests.security.log_guard"]
+
 os.environ.update(
     {
         "AWS_ACCESS_KEY_ID": "testing",
