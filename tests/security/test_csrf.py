@@ -1,0 +1,218 @@
+"""CSRF on the order form: only a POST from the page we rendered, in the same browser
+session, stores an order; every other way in is a 403 (or 4xx) that stores nothing and asks
+the city network nothing. No GET anywhere in the customer web has a side effect.
+
+The token is bound to the session, not to the offer: a form of another offer in the same
+browser proves the same thing (this browser loaded our page), so only other sessions'
+tokens are attacks, whatever offer they were rendered for.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from urllib.parse import urlencode
+
+import pytest
+from chalice.test import Client
+
+from app import app
+from chalicelib.adapters.memory.store import InMemoryOneTimeTokens
+from chalicelib.web.session import SESSION_TTL_S
+from tests.unit.provider_factories import ManualClock
+from tests.unit.test_web_ordering import OFFER, open_form
+from tests.unit.web_fakes import (
+    IN_RANGE,
+    OUT_OF_RANGE,
+    Browser,
+    World,
+    build_world,
+    callback_path,
+    identified_browser,
+    installed,
+    location,
+    query_of,
+    signed_callback,
+    valid_answers,
+)
+
+OTHER_OFFER = "tl-tv"
+
+
+@dataclass
+class Ctx:
+    client: Client
+    world: World
+    clock: ManualClock
+
+    def nothing_happened(self) -> None:
+        assert self.world.orders == []
+        assert self.world.city_network.calls["service_order"] == 0
+
+
+@pytest.fixture
+def ctx() -> Iterator[Ctx]:
+    clock = ManualClock()
+    world = build_world()
+    world.services = replace(
+        world.services,
+        deps=replace(world.services.deps, clock=clock),
+        tokens=InMemoryOneTimeTokens(clock),
+    )
+    with installed(world), Client(app) as client:
+        yield Ctx(client, world, clock)
+
+
+def post(browser: Browser, fields: dict[str, str] | list[tuple[str, str]], **kw: str) -> int:
+    response = browser.post_form(f"/order/{kw.get('offer', OFFER)}", fields)
+    return int(response.status_code)
+
+
+Attack = Callable[[Ctx], int]
+
+
+def missing(ctx: Ctx) -> int:
+    browser = Browser(ctx.client, OUT_OF_RANGE)
+    tokens = open_form(browser)
+    return post(browser, {**valid_answers(), "submission_id": tokens["submission_id"]})
+
+
+def wrong(value: str) -> Attack:
+    def attack(ctx: Ctx) -> int:
+        browser = Browser(ctx.client, OUT_OF_RANGE)
+        tokens = open_form(browser)
+        return post(browser, {**valid_answers(), **tokens, "csrf_token": value})
+
+    return attack
+
+
+def of_another_session(offer: str) -> Attack:
+    def attack(ctx: Ctx) -> int:
+        victim, attacker = Browser(ctx.client, OUT_OF_RANGE), Browser(ctx.client, OUT_OF_RANGE)
+        open_form(victim)
+        stolen = open_form(attacker, offer)
+        return post(victim, {**valid_answers(), **stolen})
+
+    return attack
+
+
+def without_a_session(ctx: Ctx) -> int:
+    # The classic: a form on another site posts to us; the attacker knows their own token
+    attacker = Browser(ctx.client, OUT_OF_RANGE)
+    tokens = open_form(attacker)
+    stranger = Browser(ctx.client, OUT_OF_RANGE)
+    return post(stranger, {**valid_answers(), **tokens})
+
+
+def from_before_identification(ctx: Ctx) -> int:
+    # Identification starts a new session secret: nothing obtained before carries over
+    browser = Browser(ctx.client, IN_RANGE)
+    nonce = query_of(location(browser.get("/")))["nonce"]
+    old = open_form(browser)
+    browser.get(callback_path(signed_callback(nonce)))
+    assert "Vi har identifierat ditt uttag" in browser.get("/offers").body.decode()
+    return post(browser, {**valid_answers(), **old})
+
+
+def after_the_session_expired(ctx: Ctx) -> int:
+    browser = Browser(ctx.client, OUT_OF_RANGE)
+    tokens = open_form(browser)
+    ctx.clock.advance(seconds=SESSION_TTL_S + 1)
+    return post(browser, {**valid_answers(), **tokens})
+
+
+def in_the_query_string(ctx: Ctx) -> int:
+    browser = Browser(ctx.client, OUT_OF_RANGE)
+    tokens = open_form(browser)
+    body = urlencode({**valid_answers(), "submission_id": tokens["submission_id"]}).encode()
+    response = browser.request(
+        "POST",
+        f"/order/{OFFER}?csrf_token={tokens['csrf_token']}",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+        body=body,
+    )
+    return int(response.status_code)
+
+
+def sent_twice(ctx: Ctx) -> int:
+    browser = Browser(ctx.client, OUT_OF_RANGE)
+    tokens = open_form(browser)
+    fields = [*valid_answers().items(), *tokens.items(), ("csrf_token", "forged")]
+    return post(browser, fields)
+
+
+def as_text_plain(ctx: Ctx) -> int:
+    # <form enctype="text/plain"> is the one body type a cross-site form can choose freely
+    browser = Browser(ctx.client, OUT_OF_RANGE)
+    tokens = open_form(browser)
+    body = "\r\n".join(f"{k}={v}" for k, v in {**valid_answers(), **tokens}.items()).encode()
+    response = browser.request(
+        "POST", f"/order/{OFFER}", headers={"content-type": "text/plain"}, body=body
+    )
+    return int(response.status_code)
+
+
+ATTACKS: dict[str, Attack] = {
+    "missing": missing,
+    "empty": wrong(""),
+    "forged": wrong("forged"),
+    "random, right length": wrong(secrets.token_urlsafe(32)[:43]),
+    "non-ASCII": wrong("åäö" * 10),
+    "another session's, same offer": of_another_session(OFFER),
+    "another session's, another offer": of_another_session(OTHER_OFFER),
+    "no session at all": without_a_session,
+    "from before identification": from_before_identification,
+    "after the session expired": after_the_session_expired,
+    "in the query string": in_the_query_string,
+    "sent twice": sent_twice,
+    "text/plain body": as_text_plain,
+}
+
+
+@pytest.mark.parametrize("attack", list(ATTACKS.values()), ids=list(ATTACKS))
+def test_a_post_without_this_session_s_token_stores_nothing(ctx: Ctx, attack: Attack) -> None:
+    status = attack(ctx)
+    assert 400 <= status < 500
+    ctx.nothing_happened()
+
+
+@pytest.mark.parametrize("attack", [missing, wrong("forged"), of_another_session(OFFER)])
+def test_token_failures_are_403(ctx: Ctx, attack: Attack) -> None:
+    assert attack(ctx) == 403
+
+
+def test_the_genuine_post_stores_the_order_so_the_table_means_something(ctx: Ctx) -> None:
+    browser = Browser(ctx.client, OUT_OF_RANGE)
+    assert post(browser, {**valid_answers(), **open_form(browser)}) == 303
+    assert len(ctx.world.orders) == 1
+
+
+def test_the_session_cookie_is_http_only_and_same_site(ctx: Ctx) -> None:
+    response = Browser(ctx.client, OUT_OF_RANGE).get(f"/order/{OFFER}")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def customer_get_routes() -> list[str]:
+    return sorted(
+        path
+        for path, methods in app.routes.items()
+        if "GET" in methods and not path.startswith("/tl/v1")
+    )
+
+
+@pytest.mark.parametrize("path", customer_get_routes())
+def test_no_get_route_has_a_side_effect(ctx: Ctx, path: str) -> None:
+    # Given a visitor with a form open and every field of a valid order in hand
+    browser = identified_browser(ctx.client, ctx.world)
+    tokens = open_form(browser)
+    ctx.world.city_network.calls.clear()
+    # When the same fields arrive as a GET (an <img src>, a link, a prefetch)
+    concrete = path.replace("{offer_id}", OFFER).replace("{order_id}", "ord_" + "0" * 26)
+    query = urlencode({**valid_answers(), **tokens})
+    browser.get(f"{concrete}?{query}")
+    # Then no order, no activation, no submission claimed
+    ctx.nothing_happened()
+    claimed = ctx.world.services.tokens._tokens  # type: ignore[attr-defined]
+    assert not [key for key in claimed if key.startswith("submission:")]
