@@ -70,10 +70,20 @@ def read_callback(query: Mapping[str, str]) -> SignedCallback | None:
         return None
     if len(uid) > MAX_UID or len(message) > MAX_MESSAGE:
         return None
+    if not all(_utf8(value) for value in (status, uid, message, nonce)):
+        return None  # a lone surrogate: no bounce server sent it, and it cannot be signed
     result = BounceResult(
         status=status, uid=uid, message=message, nonce=nonce, expires=int(expires)
     )
     return SignedCallback(result=result, signature=signature)
+
+
+def _utf8(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def judge_callback(
