@@ -21,6 +21,7 @@ from chalicelib.domain.forms import (
     validate_submission,
 )
 from chalicelib.domain.models import Customer
+from tests.hypothesis_profiles import scaled
 
 DEFINITIONS = load_form_definitions()
 FORMS = [
@@ -29,7 +30,9 @@ FORMS = [
     for extension in (None, "demo-tl")
 ]
 ALL_FIELDS = sorted({name for form in FORMS for name in form.field_names})
-PROPERTIES = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTIES = settings(
+    max_examples=scaled(200), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 VALID_ANSWERS = {
     "first_name": "Anna",

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app import app
+from tests.hypothesis_profiles import scaled
 from tests.unit.web_fakes import (
     OUT_OF_RANGE,
     Browser,
@@ -105,7 +106,7 @@ def visitors(client: Client, world: World) -> dict[str, tuple[Browser, dict[str,
 
 
 @settings(
-    max_examples=150,
+    max_examples=scaled(150),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
