@@ -33,6 +33,13 @@ integration: venv
 e2e: venv
 	$(PY) -m pytest tests/e2e -q
 
+# The long fuzz run: every hypothesis property and the schemathesis run with the "fuzz"
+# profile (tests/hypothesis_profiles.py), plus the tests marked fuzz_only. About 15 minutes;
+# `make test` runs the same properties briefly.
+fuzz: venv
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests -q -p no:cacheprovider \
+		-m "hypothesis or fuzz or fuzz_only" --timeout=900 --durations=15
+
 # Writes build/$(STAGE)/sam.json and deployment.zip; no AWS credentials needed (docs/deploy.md).
 package: venv
 	$(PY) -m infra.package --stage $(STAGE)
