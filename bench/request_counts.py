@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import math
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -75,6 +76,7 @@ class RecordedCall:
     service: str  # "dynamodb" or "sqs"
     operation: str  # botocore's operation name, e.g. "TransactWriteItems"
     params: dict[str, Any]
+    at: float  # time.time() when it was sent
 
 
 class RequestCounter:
@@ -92,7 +94,9 @@ class RequestCounter:
         service = model.service_model.service_name
         self.calls[f"{service}:{model.name}"] += 1
         if self._record:
-            self.recorded.append(RecordedCall(service, model.name, copy.deepcopy(params)))
+            self.recorded.append(
+                RecordedCall(service, model.name, copy.deepcopy(params), time.time())
+            )
         self._consistent = bool(params.get("ConsistentRead"))
         if model.name == "PutItem":
             self.wru += write_units(params["Item"], transactional=False)
