@@ -40,6 +40,11 @@ fuzz: venv
 	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests -q -p no:cacheprovider \
 		-m "hypothesis or fuzz or fuzz_only" --timeout=900 --durations=15
 
+# The benchmarks (bench/): one table on stdout and docs/benchmarks.md, under 10 minutes on
+# 2 cores, loopback only. BENCH_LOAD_SECONDS (default 60) and BENCH_USERS (8) size the load.
+bench: venv
+	$(PY) -m bench
+
 # Writes build/$(STAGE)/sam.json and deployment.zip; no AWS credentials needed (docs/deploy.md).
 package: venv
 	$(PY) -m infra.package --stage $(STAGE)
