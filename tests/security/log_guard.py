@@ -137,6 +137,7 @@ class LogGuard:
         self._lock = threading.Lock()
         self._findings: dict[Finding, None] = {}
         self.records_seen = 0
+        self.files_scanned = 0
 
     @property
     def findings(self) -> list[Finding]:
@@ -178,6 +179,7 @@ class LogGuard:
             content = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             return []
+        self.files_scanned += 1
         found: list[Finding] = []
         for number, line in enumerate(content.splitlines(), start=1):
             if any(allowed.match(line) for allowed in ALLOWED_LINES):
@@ -268,8 +270,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         reporter.line("")
         reporter.write_sep(
             "=" if not findings else "!",
-            f"log guard: {guard.records_seen} log records and this run's artifacts scanned, "
-            f"{len(findings)} leak(s)",
+            f"log guard: {guard.records_seen} log records and {guard.files_scanned} "
+            f"artifact file(s) scanned, {len(findings)} leak(s)",
             red=bool(findings),
             green=not findings,
         )
