@@ -54,6 +54,9 @@ class _CustomerPathStack(LocalStack):
 
 
 def _reset_process_state() -> None:
+    """Forget what was built from the environment (settings, services, cached clients)."""
+    from chalicelib.adapters.dynamodb.client import reset_client
+    from chalicelib.adapters.sqs import sqs_client
     from chalicelib.config import settings
     from chalicelib.web import identification
     from chalicelib.wiring import use_services
@@ -61,6 +64,8 @@ def _reset_process_state() -> None:
     settings.cache_clear()
     use_services(None)
     identification.bounce_probe.forget()
+    reset_client()
+    sqs_client.cache_clear()  # one client for the process, bound to the endpoint it saw first
 
 
 @contextmanager
