@@ -102,7 +102,14 @@ def _deliverability(
 
 
 def _composed(offer: Offer) -> ComposedForm:
-    return compose_form(form_definitions(), offer.category.value, offer.extension_form_id)
+    return _composed_form(offer.category.value, offer.extension_form_id)
+
+
+@cache
+def _composed_form(category: str, extension_form_id: str | None) -> ComposedForm:
+    # Pure function of the definitions, which are loaded once per process: composing on
+    # every GET and POST was a tenth of an order's CPU (docs/benchmarks.md).
+    return compose_form(form_definitions(), category, extension_form_id)
 
 
 def _form_response(
