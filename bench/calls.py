@@ -10,6 +10,7 @@ they are the bare path of the load benchmark.
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections import Counter
@@ -110,8 +111,19 @@ class ScenarioCount:
     def sqs_requests(self) -> int:
         return sum(self.sqs.values())
 
+    @property
+    def distinct_keys_read(self) -> int:
+        """Different items the journey's GetItem calls read (the rest re-read one)."""
+        keys = {
+            json.dumps(c.params["Key"], sort_keys=True)
+            for c in self.recorded
+            if c.operation == "GetItem"
+        }
+        return len(keys)
+
     def summary(self) -> dict[str, Any]:
         return {
+            "distinct_keys_read": self.distinct_keys_read,
             "city_network": self.city_network,
             "dynamodb": self.dynamodb,
             "sqs": self.sqs,
@@ -156,7 +168,6 @@ def measure() -> dict[str, ScenarioCount]:
 
 
 if __name__ == "__main__":
-    import json
     import logging
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
