@@ -380,12 +380,14 @@ def markdown(results: dict[str, Any], found: list[Row], command: str, elapsed_s:
             "that journey made (recorded in order by the calls-per-order count: the DynamoDB "
             "requests with fresh ids, the bounce visit and the three Direct Activation calls) "
             "straight to moto and the emulator. Each run gets a fresh local stack, run by "
-            "bench/stack_server.py: the local stack with moto's TransactWriteItems backup and "
-            "key Query made proportional to the items involved (moto copies the whole table, "
-            "its stream included, on every transaction, so each order was slower than the last "
-            "and concurrent transactions could roll back each other). moto's index queries "
-            "still walk the whole table. The app path and the bare path share the machine's "
-            "two cores with locust; the emulator's latency is set with `PUT /_emulator/config` "
+            "bench/stack_server.py: the local stack with three changes to its moto, for both "
+            "paths alike. moto copied the whole table, its stream included, on every "
+            "transaction (each order was slower than the last), walked the whole table for "
+            "every Query, and raced under concurrent requests (500s, and once a receipt that "
+            "did not find its order); now its DynamoDB handles one request at a time, backs "
+            "up only item containers and reads one partition for a key Query. Its index "
+            "queries still walk the whole table. Both paths share the machine's two cores "
+            "with locust; the emulator's latency is set with `PUT /_emulator/config` "
             "(`faults.all.latency_ms`).",
             "",
             *_load_detail(load),

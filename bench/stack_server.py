@@ -4,13 +4,16 @@ is `python -m infra.local.stack ARGS` with one change to moto, in that process o
 moto backs up every table a TransactWriteItems touches with copy.deepcopy(table), once per
 item of the transaction, and a table's copy includes every stream record ever written. So
 each order's transactions cost more than the last one's (an order took 0.2 s at first and
-over 1 s after 150 orders), and concurrent transactions could roll back each other's
-writes. And every Query sorts and walks the whole table, even on the table's own key.
-DynamoDB has none of these costs or races. Here the backup copies the item containers
-(what a rollback of our Put-only transactions restores), transactions run one at a time,
-and a Query on the table's key reads its partition only. A Query on an index still walks
-the table (moto has no index structure): later orders of a run pay a little more for it.
-Both the app and the bare path run against this same server, so they pay the same.
+over 1 s after 150 orders). Every Query also sorts and walks the whole table, even on the
+table's own key. And moto's DynamoDB is not thread-safe: under concurrent requests it
+answered 500 ("dictionary changed size during iteration"), and once in a 60 s run a
+receipt did not find the order written just before it. DynamoDB has none of these costs
+or races. Here DynamoDB requests are handled one at a time (moto is CPU-bound under the
+GIL, so little is lost), a transaction's backup copies the item containers (what a
+rollback of Put-only transactions restores), and a Query on the table's key reads its
+partition only. A Query on an index still walks the table (moto has no index structure):
+later orders of a run pay a little more for it. Both the app and the bare path run
+against this same server, so they pay the same.
 """
 
 from __future__ import annotations
@@ -22,19 +25,20 @@ from collections import defaultdict
 from typing import Any
 
 
-def patch_moto_transactions() -> None:
+def patch_moto_dynamodb() -> None:
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.table import Table
+    from moto.dynamodb.responses import DynamoHandler
 
     if getattr(DynamoDBBackend, "_bench_patched", False):
         return
     lock = threading.RLock()
-    original = DynamoDBBackend.transact_write_items
+    call_action = DynamoHandler.call_action
 
-    @functools.wraps(original)
-    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+    @functools.wraps(call_action)
+    def one_at_a_time(self: Any) -> Any:
         with lock:
-            original(self, transact_items)
+            return call_action(self)
 
     def backup(self: Table, memo: dict[int, Any]) -> Table:
         clone = copy.copy(self)
@@ -64,7 +68,7 @@ def patch_moto_transactions() -> None:
         finally:
             partition.hash_key = None
 
-    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    DynamoHandler.call_action = one_at_a_time  # type: ignore[method-assign]
     Table.__deepcopy__ = backup  # type: ignore[attr-defined]
     Table.all_items = partition_items  # type: ignore[method-assign]
     Table.query = key_query  # type: ignore[method-assign]
@@ -74,7 +78,7 @@ def patch_moto_transactions() -> None:
 def main() -> int:
     from infra.local.stack import main as stack_main
 
-    patch_moto_transactions()
+    patch_moto_dynamodb()
     return stack_main()
 
 
