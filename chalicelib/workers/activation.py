@@ -14,12 +14,9 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
 from chalice.app import Blueprint
+
+from .batch import process_batch
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -67,13 +64,4 @@ def process_record(record: SQSRecord) -> str:
 
 @bp.on_sqs_message(queue=QUEUE_NAME, batch_size=10)
 def handle_activation_messages(event: SQSEvent) -> dict[str, Any]:
-    # A processor per invocation: it keeps per-batch state.
-    processor = BatchProcessor(event_type=EventType.SQS)
-    response = process_partial_response(
-        event=event.to_dict(),
-        record_handler=process_record,
-        processor=processor,
-        # Chalice types the Lambda context as a dict; it is the runtime's context object.
-        context=event.context,  # type: ignore[arg-type]
-    )
-    return dict(response)
+    return process_batch(event, process_record)

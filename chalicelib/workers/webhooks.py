@@ -18,12 +18,9 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
 from chalice.app import Blueprint
+
+from .batch import process_batch
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
@@ -108,24 +105,9 @@ def relay_record(record: DynamoDBRecord) -> str:
 
 @bp.on_sqs_message(queue=QUEUE_NAME, batch_size=10)
 def deliver_webhooks(event: SQSEvent) -> dict[str, Any]:
-    # A processor per invocation: it keeps per-batch state.
-    processor = BatchProcessor(event_type=EventType.SQS)
-    response = process_partial_response(
-        event=event.to_dict(),
-        record_handler=deliver_record,
-        processor=processor,
-        context=event.context,  # type: ignore[arg-type]
-    )
-    return dict(response)
+    return process_batch(event, deliver_record)
 
 
 @bp.on_dynamodb_record(stream_arn=TABLE_STREAM_ARN, batch_size=100, starting_position="LATEST")
 def relay_order_events(event: DynamoDBEvent) -> dict[str, Any]:
-    processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
-    response = process_partial_response(
-        event=event.to_dict(),
-        record_handler=relay_record,
-        processor=processor,
-        context=event.context,  # type: ignore[arg-type]
-    )
-    return dict(response)
+    return process_batch(event, relay_record, stream=True)
