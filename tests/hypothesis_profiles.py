@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, settings
 
 PROFILE_ENV = "HYPOTHESIS_PROFILE"
 FUZZ = "fuzz"
-FUZZ_FACTOR = 10
+FUZZ_FACTOR = 20
 
 settings.register_profile(
     "ci",
@@ -29,7 +29,7 @@ settings.register_profile(
 )
 settings.register_profile(
     FUZZ,
-    max_examples=1_000,
+    max_examples=2_000,
     deadline=None,
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],

@@ -3,7 +3,7 @@
 A short, bounded, deterministic run: at most MAX_EXAMPLES cases per operation, positive
 and negative data, and a time budget for the whole run. Checks: no 5xx, every response
 matches the schema documented for its status code, and no answer shows another provider's
-order. `make fuzz` (HYPOTHESIS_PROFILE=fuzz) runs ten times the examples, randomized.
+order. `make fuzz` (HYPOTHESIS_PROFILE=fuzz) runs twenty times the examples, randomized.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from tests.hypothesis_profiles import long_run, scaled
 from tests.unit.provider_factories import ManualClock, store_order
 
 MAX_EXAMPLES = scaled(25)
-TIME_BUDGET_S = 420.0 if long_run() else 60.0
+TIME_BUDGET_S = 600.0 if long_run() else 60.0
 FOREIGN_PROVIDER = "fiber-ab"
 
 
