@@ -19,7 +19,6 @@ against this same server, so they pay the same.
 from __future__ import annotations
 
 import copy
-import functools
 import threading
 from collections import defaultdict
 from typing import Any
@@ -28,17 +27,13 @@ from typing import Any
 def patch_moto_dynamodb() -> None:
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.table import Table
-    from moto.dynamodb.responses import DynamoHandler
+
+    from infra.local.moto_safety import serialize_dynamodb_requests
 
     if getattr(DynamoDBBackend, "_bench_patched", False):
         return
-    lock = threading.RLock()
-    call_action = DynamoHandler.call_action
-
-    @functools.wraps(call_action)
-    def one_at_a_time(self: Any) -> Any:
-        with lock:
-            return call_action(self)
+    # The local stack's own fix for moto's thread-safety; the rest here is speed only.
+    serialize_dynamodb_requests()
 
     def backup(self: Table, memo: dict[int, Any]) -> Table:
         clone = copy.copy(self)
@@ -68,7 +63,6 @@ def patch_moto_dynamodb() -> None:
         finally:
             partition.hash_key = None
 
-    DynamoHandler.call_action = one_at_a_time  # type: ignore[method-assign]
     Table.__deepcopy__ = backup  # type: ignore[attr-defined]
     Table.all_items = partition_items  # type: ignore[method-assign]
     Table.query = key_query  # type: ignore[method-assign]

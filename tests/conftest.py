@@ -33,6 +33,9 @@ os.environ.update(
 def moto_endpoint() -> Iterator[str]:
     from moto.server import ThreadedMotoServer
 
+    from infra.local.moto_safety import serialize_dynamodb_requests
+
+    serialize_dynamodb_requests()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

@@ -84,6 +84,9 @@ class LocalStack:
     def _start_moto(self) -> None:
         from moto.server import ThreadedMotoServer
 
+        from infra.local.moto_safety import serialize_dynamodb_requests
+
+        serialize_dynamodb_requests()
         server = ThreadedMotoServer(ip_address=self.host, port=self.moto_port, verbose=False)
         server.start()
         host, port = server.get_host_and_port()
