@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import threading
-from functools import lru_cache
 from typing import Any
 
 from ..domain.ports import ActivationMessage
+from .aws_clients import aws_client
 
 # SQS refuses DelaySeconds above 15 minutes; longer waits travel in the message
 # (`not_before`) and the worker re-queues until it is due.
 MAX_DELAY_SECONDS = 900
 
 
-@lru_cache(maxsize=1)
 def sqs_client() -> Any:
-    import boto3
-
-    return boto3.client("sqs")
+    return aws_client("sqs")
 
 
 class SqsActivationQueue:
