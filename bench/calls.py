@@ -56,8 +56,7 @@ class _CustomerPathStack(LocalStack):
 
 def _reset_process_state() -> None:
     """Forget what was built from the environment (settings, services, cached clients)."""
-    from chalicelib.adapters.dynamodb.client import reset_client
-    from chalicelib.adapters.sqs import sqs_client
+    from chalicelib.adapters.aws_clients import reset_clients
     from chalicelib.config import settings
     from chalicelib.web import identification
     from chalicelib.wiring import use_services
@@ -65,24 +64,24 @@ def _reset_process_state() -> None:
     settings.cache_clear()
     use_services(None)
     identification.bounce_probe.forget()
-    reset_client()
-    sqs_client.cache_clear()  # one client for the process, bound to the endpoint it saw first
+    reset_clients()
 
 
 @contextmanager
 def customer_path_stack() -> Iterator[LocalStack]:
     """The app served in this process on real adapters; the environment is restored after."""
     saved = dict(os.environ)
-    for name in [*_STACK_OWNED, *(k for k in os.environ if k.startswith("SECRET_"))]:
-        os.environ.pop(name, None)
-    os.environ["TABLE_NAME"] = f"bench-{uuid.uuid4().hex[:8]}"
-    _reset_process_state()
     stack = _CustomerPathStack(app_port=0, moto_port=0, emulator_api_port=0, emulator_bounce_port=0)
     try:
+        for name in [*_STACK_OWNED, *(k for k in os.environ if k.startswith("SECRET_"))]:
+            os.environ.pop(name, None)
+        os.environ["TABLE_NAME"] = f"bench-{uuid.uuid4().hex[:8]}"
+        _reset_process_state()
         stack.start()
         yield stack
     finally:
         stack.stop()
+        # Whatever failed above, the rest of the process gets its environment back.
         os.environ.clear()
         os.environ.update(saved)
         _reset_process_state()
