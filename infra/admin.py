@@ -93,6 +93,7 @@ def issue_key(
 
 
 def list_keys(svc: Services, provider_id: str) -> list[ApiKeyRecord]:
+    svc.deps.catalog.get_provider(provider_id)  # an empty list must mean "no keys", not a typo
     return list_api_keys(svc.api_keys, provider_id)
 
 

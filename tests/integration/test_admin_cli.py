@@ -142,6 +142,10 @@ def test_mistakes_are_reported_without_a_traceback(env: dict[str, str], tmp_path
     assert unknown.returncode == 1
     assert "provider nobody not found" in unknown.stderr
     assert "Traceback" not in unknown.stderr
+    # A typo'd provider is not "a provider without keys"
+    listing = admin(env, "list-keys", "--provider", "nobody")
+    assert (listing.returncode, listing.stdout) == (1, "")
+    assert "provider nobody not found" in listing.stderr
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps([{"id": "x-1", "provider_id": "nobody"}]))
     invalid = admin(env, "load-offers", str(bad))
