@@ -22,6 +22,8 @@ class Settings:
     city_network_deadline_s: float
     city_network_max_reply_bytes: int
     bounce_deadline_s: float
+    # How long a warm process trusts what it read of providers, city networks and offers.
+    catalog_cache_ttl_s: float
     # Local stack only: webhooks to http:// and loopback addresses.
     allow_insecure_webhooks: bool
     # Name of the secret that signs sessions, cursors and receipt tokens.
@@ -44,6 +46,7 @@ def settings() -> Settings:
         city_network_deadline_s=float(env.get("CITY_NETWORK_DEADLINE_S", "5")),
         city_network_max_reply_bytes=int(env.get("CITY_NETWORK_MAX_REPLY_BYTES", str(1 << 20))),
         bounce_deadline_s=float(env.get("BOUNCE_DEADLINE_S", "3")),
+        catalog_cache_ttl_s=float(env.get("CATALOG_CACHE_TTL_S", "30")),
         allow_insecure_webhooks=_bool("ALLOW_INSECURE_WEBHOOKS"),
         app_secret_ref=env.get("APP_SECRET_REF", "app/signing-key"),
         public_base_url=env.get("PUBLIC_BASE_URL") or None,

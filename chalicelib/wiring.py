@@ -42,6 +42,7 @@ def use_services(replacement: Services | None) -> None:
 
 
 def services_from_environment() -> Services:
+    from .adapters.cached_catalog import CachedCatalog
     from .adapters.citynet.registry import CityNetworkRegistry
     from .adapters.cursor import CursorCodec
     from .adapters.dynamodb.api_keys import DynamoDBApiKeyStore
@@ -57,7 +58,7 @@ def services_from_environment() -> Services:
     config = settings()
     secrets = secrets_from_environment()
     signing_key = secrets.get(config.app_secret_ref).encode()
-    catalog = DynamoDBCatalog(config.table_name)
+    catalog = CachedCatalog(DynamoDBCatalog(config.table_name), config.catalog_cache_ttl_s)
     deps = Deps(
         orders=DynamoDBOrderStore(config.table_name, CursorCodec(signing_key)),
         catalog=catalog,

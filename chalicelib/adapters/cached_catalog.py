@@ -1,0 +1,101 @@
+"""A catalog that remembers what it read for a short while.
+
+Providers, city networks and offers change a few times a year, but every customer page
+reads them. A warm Lambda (or the local stack) keeps them for `ttl_s` seconds, so an
+admin change is seen within that time; this process's own writes are seen at once.
+Misses (NotFound) are not remembered: a new offer must not wait out a cached "no".
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from ..domain.models import CityNetwork, Offer, Provider
+from ..domain.ports import Catalog
+
+T = TypeVar("T")
+
+DEFAULT_TTL_S = 30.0
+
+
+class CachedCatalog:
+    def __init__(
+        self,
+        inner: Catalog,
+        ttl_s: float = DEFAULT_TTL_S,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._inner = inner
+        self._ttl_s = ttl_s
+        self._monotonic = monotonic
+        self._lock = threading.Lock()
+        self._entries: dict[tuple[str, str], tuple[float, Any]] = {}
+
+    def _read(self, key: tuple[str, str], load: Callable[[], T]) -> T:
+        now = self._monotonic()
+        with self._lock:
+            entry = self._entries.get(key)
+        if entry is not None and now - entry[0] < self._ttl_s:
+            value: T = entry[1]
+            return value
+        value = load()
+        with self._lock:
+            self._entries[key] = (now, value)
+        return value
+
+    def _forget(self) -> None:
+        # Writes are rare (the admin CLI, seeding): dropping everything keeps it simple.
+        with self._lock:
+            self._entries.clear()
+
+    # --- reads ---------------------------------------------------------------------------
+
+    def get_provider(self, provider_id: str) -> Provider:
+        return self._read(("provider", provider_id), lambda: self._inner.get_provider(provider_id))
+
+    def list_providers(self) -> list[Provider]:
+        return list(self._read(("providers", ""), self._inner.list_providers))
+
+    def get_city_network(self, city_network_id: str) -> CityNetwork:
+        return self._read(
+            ("city_network", city_network_id),
+            lambda: self._inner.get_city_network(city_network_id),
+        )
+
+    def list_city_networks(self) -> list[CityNetwork]:
+        return list(self._read(("city_networks", ""), self._inner.list_city_networks))
+
+    def get_offer(self, offer_id: str) -> Offer:
+        return self._read(("offer", offer_id), lambda: self._inner.get_offer(offer_id))
+
+    def offers_in_city_network(self, city_network_id: str) -> list[Offer]:
+        return list(
+            self._read(
+                ("offers_in", city_network_id),
+                lambda: self._inner.offers_in_city_network(city_network_id),
+            )
+        )
+
+    def offers_of_provider(self, provider_id: str) -> list[Offer]:
+        return list(
+            self._read(
+                ("offers_of", provider_id), lambda: self._inner.offers_of_provider(provider_id)
+            )
+        )
+
+    # --- writes --------------------------------------------------------------------------
+
+    def put_provider(self, provider: Provider) -> None:
+        self._inner.put_provider(provider)
+        self._forget()
+
+    def put_city_network(self, city_network: CityNetwork) -> None:
+        self._inner.put_city_network(city_network)
+        self._forget()
+
+    def put_offer(self, offer: Offer) -> None:
+        self._inner.put_offer(offer)
+        self._forget()

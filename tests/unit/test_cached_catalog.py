@@ -1,0 +1,92 @@
+"""The cached catalog reads each item once per TTL and never hides this process's writes."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from chalicelib.adapters.cached_catalog import CachedCatalog
+from chalicelib.adapters.memory.store import InMemoryCatalog
+from chalicelib.domain.errors import NotFound
+from chalicelib.domain.models import Provider
+from infra.local.seed import seed_catalog
+
+
+class CountingCatalog(InMemoryCatalog):
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads: Counter[str] = Counter()
+
+    def __getattribute__(self, name: str) -> Any:
+        attribute = object.__getattribute__(self, name)
+        if not name.startswith(("get_", "list_", "offers_")):
+            return attribute
+        reads = object.__getattribute__(self, "reads")
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            reads[name] += 1
+            return attribute(*args, **kwargs)
+
+        return counted
+
+
+class Ticker:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def inner() -> CountingCatalog:
+    catalog = CountingCatalog()
+    seed_catalog(catalog, "http://127.0.0.1:1/", "http://127.0.0.1:2/bounce")
+    catalog.reads.clear()
+    return catalog
+
+
+def test_repeated_reads_within_the_ttl_reach_the_store_once(inner):
+    catalog = CachedCatalog(inner, ttl_s=30, monotonic=Ticker())
+    for _ in range(5):
+        assert catalog.get_offer("demo-tl-internet-100").provider_id == "demo-tl"
+        assert len(catalog.offers_in_city_network("demo-stadsnat")) == 4
+        assert catalog.get_city_network("demo-stadsnat").id == "demo-stadsnat"
+        assert [p.id for p in catalog.list_providers()] == ["demo-tl", "fiber-ab"]
+    assert inner.reads == Counter(
+        get_offer=1, offers_in_city_network=1, get_city_network=1, list_providers=1
+    )
+
+
+def test_an_expired_entry_is_read_again(inner):
+    clock = Ticker()
+    catalog = CachedCatalog(inner, ttl_s=30, monotonic=clock)
+    catalog.get_offer("demo-tl-tv-bas")
+    clock.now += 29
+    catalog.get_offer("demo-tl-tv-bas")
+    clock.now += 2
+    catalog.get_offer("demo-tl-tv-bas")
+    assert inner.reads["get_offer"] == 2
+
+
+def test_this_processs_writes_are_seen_at_once(inner):
+    catalog = CachedCatalog(inner, ttl_s=30, monotonic=Ticker())
+    assert [p.id for p in catalog.list_providers()] == ["demo-tl", "fiber-ab"]
+    catalog.put_provider(Provider(id="bredband-ab", name="Bredband AB"))
+    assert [p.id for p in catalog.list_providers()] == ["bredband-ab", "demo-tl", "fiber-ab"]
+
+
+def test_a_miss_is_not_remembered(inner):
+    catalog = CachedCatalog(inner, ttl_s=30, monotonic=Ticker())
+    with pytest.raises(NotFound):
+        catalog.get_provider("bredband-ab")
+    inner.put_provider(Provider(id="bredband-ab", name="Bredband AB"))  # another process
+    assert catalog.get_provider("bredband-ab").name == "Bredband AB"
+
+
+def test_a_caller_changing_a_returned_list_does_not_change_the_cache(inner):
+    catalog = CachedCatalog(inner, ttl_s=30, monotonic=Ticker())
+    catalog.offers_in_city_network("demo-stadsnat").clear()
+    assert len(catalog.offers_in_city_network("demo-stadsnat")) == 4
