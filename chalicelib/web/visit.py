@@ -1,7 +1,7 @@
 """One request of the customer web: its session, language and how its responses look.
 
-The visitor's address is API Gateway's `sourceIp` and nothing else: a header such as
-X-Forwarded-For is the visitor's to set, the request context is not.
+The visitor's address is API Gateway's `sourceIp` and nothing else: any forwarding header
+is the visitor's to set, the request context is not.
 """
 
 from __future__ import annotations

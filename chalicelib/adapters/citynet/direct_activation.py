@@ -12,8 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal, TypeVar
-from xml.etree.ElementTree import Element
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 import defusedxml
 import defusedxml.ElementTree as SafeET
@@ -28,6 +27,10 @@ from ...domain.citynet import (
     ServiceOrderResult,
 )
 from ...domain.models import PortStatus, ServiceOnPort
+
+if TYPE_CHECKING:
+    # The type only: every reply is parsed by defusedxml.
+    from xml.etree.ElementTree import Element
 from .bounded_http import HttpFault, HttpReply, bounded_get, new_session
 
 logger = Logger(child=True)
