@@ -41,9 +41,7 @@ as absent themselves.
 from __future__ import annotations
 
 import contextlib
-import math
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 from .client import dynamodb_client
@@ -140,19 +138,3 @@ def _wait_until_active(client: Any, name: str, timeout_s: float) -> None:
             raise TimeoutError(f"table {name} is still {status}")
         time.sleep(delay)
         delay = min(delay * 2, 2.0)
-
-
-# --- expiry (shared with the in-memory tokens so both agree to the second) --------------
-
-
-def expiry_epoch(expires_at: datetime) -> int:
-    """The ``ttl`` value: whole epoch seconds, rounded up so nothing expires early."""
-    if expires_at.tzinfo is None:
-        expires_at = expires_at.replace(tzinfo=UTC)
-    return math.ceil(expires_at.timestamp())
-
-
-def is_expired(ttl: int, now: datetime) -> bool:
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=UTC)
-    return ttl <= now.timestamp()

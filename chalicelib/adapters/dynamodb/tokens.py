@@ -13,9 +13,10 @@ from typing import Any
 from chalicelib.domain.clock import Clock, SystemClock
 from chalicelib.domain.errors import NotFound
 
+from ..expiry import expiry_epoch, is_expired
 from .attributes import n, s, text
 from .client import dynamodb_client
-from .schema import TTL_ATTRIBUTE, expiry_epoch, is_expired
+from .schema import TTL_ATTRIBUTE
 
 TOKEN_SK = "TOKEN"  # noqa: S105 - a sort key, not a secret
 

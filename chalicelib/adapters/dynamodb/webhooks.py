@@ -20,11 +20,12 @@ from chalicelib.domain.errors import AlreadyExists, ConcurrentModification, NotF
 from chalicelib.domain.models import OrderEvent
 from chalicelib.domain.webhooks import Delivery, DeliveryPage, WebhookEndpoint
 
+from ..expiry import expiry_epoch
 from ..webhooks.cursors import check_limit, decode_delivery_cursor
 from .attributes import Item, n, s, text
 from .client import dynamodb_client
 from .orders import EVENT_PREFIX
-from .schema import TTL_ATTRIBUTE, expiry_epoch
+from .schema import TTL_ATTRIBUTE
 
 ENDPOINT_SK = "WEBHOOK"
 # Kept for the provider's listing; the delivery use case documents the same period.

@@ -22,7 +22,7 @@ from chalicelib.adapters.cursor import (
     position_after,
     since_key,
 )
-from chalicelib.adapters.dynamodb.schema import expiry_epoch, is_expired
+from chalicelib.adapters.expiry import expiry_epoch, is_expired
 from chalicelib.domain.clock import Clock, SystemClock
 from chalicelib.domain.errors import (
     AlreadyExists,
