@@ -6,9 +6,8 @@ item of the transaction, and a table's copy includes every stream record ever wr
 each order's transactions cost more than the last one's (an order took 0.2 s at first and
 over 1 s after 150 orders). Every Query also sorts and walks the whole table, even on the
 table's own key. And moto's DynamoDB is not thread-safe: under concurrent requests it
-answered 500 ("dictionary changed size during iteration"), and once in a 60 s run a
-receipt did not find the order written just before it. DynamoDB has none of these costs
-or races. Here DynamoDB requests are handled one at a time (moto is CPU-bound under the
+answered 500 ("dictionary changed size during iteration"). DynamoDB has none of these
+costs or races. Here DynamoDB requests are handled one at a time (moto is CPU-bound under the
 GIL, so little is lost), a transaction's backup copies the item containers (what a
 rollback of Put-only transactions restores), and a Query on the table's key reads its
 partition only. A Query on an index still walks the table (moto has no index structure):

@@ -3,6 +3,12 @@
 `chalice local` reports every visitor as 127.0.0.1. Identification depends on the
 visitor's address (API Gateway's `sourceIp`), so each connection's event converter gets
 the address the connection really came from.
+
+The server answers on several threads, but a Chalice app keeps the request it is serving
+in one attribute (a Lambda serves one request at a time). `chalice local` makes that
+attribute per thread; building the server ourselves skips that, and two visitors at once
+read each other's request (a receipt link was checked against another visitor's query).
+So the app gets the same per-thread request first.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from typing import Any
 
 from chalice.app import Chalice
 from chalice.config import Config
-from chalice.local import ChaliceRequestHandler, LocalDevServer
+from chalice.local import ChaliceRequestHandler, LocalChalice, LocalDevServer
 
 
 class PeerAddressRequestHandler(ChaliceRequestHandler):
@@ -29,8 +35,15 @@ class PeerAddressRequestHandler(ChaliceRequestHandler):
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
 
 
+def serve_requests_per_thread(app: Chalice) -> None:
+    """Give `app` Chalice's own per-thread `current_request` (what `chalice local` does)."""
+    if not isinstance(app, LocalChalice):
+        app.__class__ = type(f"Local{type(app).__name__}", (LocalChalice, type(app)), {})
+
+
 class AppServer:
     def __init__(self, app: Chalice, host: str = "127.0.0.1", port: int = 0) -> None:
+        serve_requests_per_thread(app)
         config = Config.create(
             chalice_stage="local", app_name=app.app_name, lambda_timeout=28, lambda_memory_size=512
         )

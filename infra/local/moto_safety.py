@@ -1,7 +1,8 @@
 """moto's DynamoDB is not thread-safe: under concurrent requests its server answers 500
-("dictionary changed size during iteration") and a read may miss a write that was just
-acknowledged. DynamoDB has no such race, so the local stack (and the tests' moto server)
-handle DynamoDB requests one at a time. moto is CPU-bound under the GIL: little is lost."""
+("dictionary changed size during iteration"), and a failed transaction's rollback puts
+back a copy of the whole table taken when it began. DynamoDB has no such race, so the
+local stack (and the tests' moto server) handle DynamoDB requests one at a time. moto is
+CPU-bound under the GIL: little is lost."""
 
 from __future__ import annotations
 
