@@ -17,6 +17,7 @@ from aws_lambda_powertools import Logger
 from chalice.app import Blueprint
 
 from .batch import process_batch
+from .correlation import correlated
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -43,22 +44,20 @@ def process_record(record: SQSRecord) -> str:
             extra={"message_id": record.message_id, "details": error.details},
         )
         raise
-    logger.set_correlation_id(message.order_id)
-    try:
-        current = services()
-        result = process_activation(message, current.deps, claims=current.tokens)
+    with correlated(logger, message.order_id):
+        try:
+            current = services()
+            result = process_activation(message, current.deps, claims=current.tokens)
+        except Exception:
+            logger.exception(
+                "activation step failed; the message will come back",
+                extra={"message_id": record.message_id, "retry_number": message.retry_number},
+            )
+            raise
         logger.info(
             "activation message processed",
             extra={"result": result.kind, "retry_number": message.retry_number},
         )
-    except Exception:
-        logger.exception(
-            "activation step failed; the message will come back",
-            extra={"message_id": record.message_id, "retry_number": message.retry_number},
-        )
-        raise
-    finally:
-        logger.set_correlation_id(None)
     return result.kind
 
 

@@ -21,6 +21,7 @@ from aws_lambda_powertools import Logger
 from chalice.app import Blueprint
 
 from .batch import process_batch
+from .correlation import correlated
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
@@ -59,22 +60,20 @@ def deliver_record(record: SQSRecord) -> str:
             extra={"message_id": record.message_id, "fields": fields},
         )
         raise
-    logger.set_correlation_id(message.delivery_id)
-    try:
-        result = deliver(message, webhook_deps())
+    with correlated(logger, message.delivery_id):
+        try:
+            result = deliver(message, webhook_deps())
+        except Exception:
+            logger.exception(
+                "webhook attempt failed to run; the message will come back",
+                extra={"message_id": record.message_id, "attempt": message.attempt},
+            )
+            raise
         logger.info(
             "webhook message processed",
             extra={"result": result, "attempt": message.attempt, "provider": message.provider_id},
         )
         return result
-    except Exception:
-        logger.exception(
-            "webhook attempt failed to run; the message will come back",
-            extra={"message_id": record.message_id, "attempt": message.attempt},
-        )
-        raise
-    finally:
-        logger.set_correlation_id(None)
 
 
 def relay_record(record: DynamoDBRecord) -> str:
@@ -88,19 +87,17 @@ def relay_record(record: DynamoDBRecord) -> str:
     event = outbox_event(record.raw_event.get("dynamodb", {}).get("NewImage"))
     if event is None:
         return "skipped"
-    logger.set_correlation_id(event.order_id)
-    try:
-        delivery = relay_event(event, webhook_deps())
+    with correlated(logger, event.order_id):
+        try:
+            delivery = relay_event(event, webhook_deps())
+        except Exception:
+            logger.exception("relaying an order event failed", extra={"event_id": event.id})
+            raise
         logger.info(
             "order event relayed",
             extra={"event_id": event.id, "delivery_id": delivery.id if delivery else None},
         )
         return "relayed" if delivery is not None else "no_webhook"
-    except Exception:
-        logger.exception("relaying an order event failed", extra={"event_id": event.id})
-        raise
-    finally:
-        logger.set_correlation_id(None)
 
 
 @bp.on_sqs_message(queue=QUEUE_NAME, batch_size=10)
