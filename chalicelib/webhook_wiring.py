@@ -6,6 +6,7 @@ Tests install their own with `use_webhook_adapters(in_memory_webhook_adapters(..
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -32,13 +33,20 @@ class WebhookAdapters:
 
 
 _current: WebhookAdapters | None = None
+# The local stack serves requests on several threads: the first ones must not each build
+# their own adapters (and catalog cache).
+_building = threading.Lock()
 
 
 def webhook_adapters() -> WebhookAdapters:
     global _current
-    if _current is None:
-        _current = adapters_from_environment()
-    return _current
+    current = _current
+    if current is None:
+        with _building:
+            if _current is None:
+                _current = adapters_from_environment()
+            current = _current
+    return current
 
 
 def use_webhook_adapters(replacement: WebhookAdapters | None) -> None:

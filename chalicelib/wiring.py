@@ -8,6 +8,7 @@ what its entry point touches.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -27,13 +28,20 @@ class Services:
 
 
 _current: Services | None = None
+# The local stack serves requests on several threads: the first ones must not each build
+# their own adapters (and catalog cache).
+_building = threading.Lock()
 
 
 def services() -> Services:
     global _current
-    if _current is None:
-        _current = services_from_environment()
-    return _current
+    current = _current
+    if current is None:
+        with _building:
+            if _current is None:
+                _current = services_from_environment()
+            current = _current
+    return current
 
 
 def use_services(replacement: Services | None) -> None:
