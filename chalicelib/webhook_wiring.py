@@ -6,9 +6,10 @@ Tests install their own with `use_webhook_adapters(in_memory_webhook_adapters(..
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from .process_wide import ProcessWide
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -32,26 +33,16 @@ class WebhookAdapters:
     schedule: Callable[[int, int | None], int | None] | None = None
 
 
-_current: WebhookAdapters | None = None
-# The local stack serves requests on several threads: the first ones must not each build
-# their own adapters (and catalog cache).
-_building = threading.Lock()
+# Through a lambda: the builder is defined further down.
+_current: ProcessWide[WebhookAdapters] = ProcessWide(lambda: adapters_from_environment())
 
 
 def webhook_adapters() -> WebhookAdapters:
-    global _current
-    current = _current
-    if current is None:
-        with _building:
-            if _current is None:
-                _current = adapters_from_environment()
-            current = _current
-    return current
+    return _current.get()
 
 
 def use_webhook_adapters(replacement: WebhookAdapters | None) -> None:
-    global _current
-    _current = replacement
+    _current.replace(replacement)
 
 
 def adapters_from_environment() -> WebhookAdapters:

@@ -8,9 +8,10 @@ what its entry point touches.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from .process_wide import ProcessWide
 
 if TYPE_CHECKING:
     from .domain.citynet import CityNetworkClients
@@ -27,26 +28,16 @@ class Services:
     signing_key: bytes = field(repr=False)
 
 
-_current: Services | None = None
-# The local stack serves requests on several threads: the first ones must not each build
-# their own adapters (and catalog cache).
-_building = threading.Lock()
+# Through a lambda: the builder is defined further down.
+_current: ProcessWide[Services] = ProcessWide(lambda: services_from_environment())
 
 
 def services() -> Services:
-    global _current
-    current = _current
-    if current is None:
-        with _building:
-            if _current is None:
-                _current = services_from_environment()
-            current = _current
-    return current
+    return _current.get()
 
 
 def use_services(replacement: Services | None) -> None:
-    global _current
-    _current = replacement
+    _current.replace(replacement)
 
 
 def services_from_environment() -> Services:
