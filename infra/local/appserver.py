@@ -9,6 +9,10 @@ in one attribute (a Lambda serves one request at a time). `chalice local` makes 
 attribute per thread; building the server ourselves skips that, and two visitors at once
 read each other's request (a receipt link was checked against another visitor's query).
 So the app gets the same per-thread request first.
+
+A path or method no route has is answered as API Gateway answers it with the deployed
+template's gateway responses (404, the project's JSON error), not with `chalice local`'s
+403 "Missing Authentication Token".
 """
 
 from __future__ import annotations
@@ -18,7 +22,17 @@ from typing import Any
 
 from chalice.app import Chalice
 from chalice.config import Config
-from chalice.local import ChaliceRequestHandler, LocalChalice, LocalDevServer
+from chalice.local import (
+    ChaliceRequestHandler,
+    ForbiddenError,
+    LocalChalice,
+    LocalDevServer,
+    LocalGatewayException,
+)
+
+# infra/merge-template.yaml, gateway response MISSING_AUTHENTICATION_TOKEN.
+UNKNOWN_ROUTE_STATUS = 404
+UNKNOWN_ROUTE_BODY = b'{"error": {"code": "not_found", "message": "no such resource"}}'
 
 
 class PeerAddressRequestHandler(ChaliceRequestHandler):
@@ -31,6 +45,15 @@ class PeerAddressRequestHandler(ChaliceRequestHandler):
         # i.e. per connection: this instance attribute never leaks to another visitor.
         self.local_gateway.event_converter.LOCAL_SOURCE_IP = self.client_address[0]  # type: ignore[misc]
         super()._generic_handle()
+
+    def _send_error_response(self, error: LocalGatewayException) -> None:
+        # chalice local's "no such route" (an authorizer's denial is an AccessDenied one).
+        no_route = error.headers.get("x-amzn-ErrorType") == "UnauthorizedException"
+        if isinstance(error, ForbiddenError) and no_route:
+            headers = {"Content-Type": "application/json"}
+            self._send_http_response(UNKNOWN_ROUTE_STATUS, headers, UNKNOWN_ROUTE_BODY)
+            return
+        super()._send_error_response(error)
 
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
 

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
+from chalice.app import Chalice
 
 from chalicelib.adapters.dynamodb.schema import (
     INDEX_CITY_NETWORK_OFFERS,
@@ -24,6 +26,7 @@ from chalicelib.adapters.dynamodb.schema import (
     TABLE_DEFINITION,
     TTL_ATTRIBUTE,
 )
+from infra.local.appserver import AppServer
 from tests.integration.packaged import Packaged, packaged_stage
 
 # The first test pays for the build (a minute on a fresh machine: Chalice fetches wheels).
@@ -399,3 +402,23 @@ def test_packaging_refuses_a_queue_name_the_template_does_not_create():
     environment = {**stage_environment("dev"), "ACTIVATION_QUEUE_NAME": "somewhere-else"}
     with pytest.raises(PackagingError, match="ACTIVATION_QUEUE_NAME"):
         check_names(merge_template("dev"), "dev", environment)
+
+
+def test_the_local_stack_answers_an_unknown_path_as_the_deployed_gateway_does(packaged):
+    # Given the deployed template's answer for a path no route has
+    body = packaged.resources["RestAPI"]["Properties"]["DefinitionBody"]
+    deployed = body["x-amazon-apigateway-gateway-responses"]["MISSING_AUTHENTICATION_TOKEN"]
+    app = Chalice(app_name="one-route")
+    app.route("/known")(lambda: {"known": True})
+    # When the local app server is asked for a path no route has
+    server = AppServer(app).start()
+    try:
+        unknown = requests.get(f"{server.url}/no/such/path", timeout=5)
+        known = requests.get(f"{server.url}/known", timeout=5)
+    finally:
+        server.stop()
+    # Then it answers as API Gateway would, and routes still answer for themselves
+    assert unknown.status_code == int(deployed["statusCode"])
+    assert unknown.headers["Content-Type"] == "application/json"
+    assert unknown.json() == json.loads(deployed["responseTemplates"]["application/json"])
+    assert known.json() == {"known": True}
