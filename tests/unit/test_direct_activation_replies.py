@@ -600,7 +600,7 @@ def city_network(city_network_id: str) -> CityNetwork:
     )
 
 
-def test_registry_builds_one_client_per_city_network_and_keeps_it() -> None:
+def test_registry_builds_one_client_per_city_network_and_keeps_it_while_unchanged() -> None:
     catalog = FakeCatalog(city_network("north-net"), city_network("south-net"))
     secrets = FakeSecrets({"north-net/api": "u:p", "south-net/api": "v:q"})
     registry = CityNetworkRegistry(catalog, secrets, deadline_s=1.5, max_reply_bytes=2048)
@@ -614,8 +614,45 @@ def test_registry_builds_one_client_per_city_network_and_keeps_it() -> None:
     assert north._session is again._session
     assert (north.city_network_id, south.city_network_id) == ("north-net", "south-net")
     assert (north._deadline_s, north._max_reply_bytes) == (1.5, 2048)
-    assert catalog.lookups == ["north-net", "south-net"]
-    assert secrets.lookups == ["north-net/api", "south-net/api"]
+    # Asked every time (both hold their own caches when deployed), so changes are seen
+    assert catalog.lookups == ["north-net", "north-net", "south-net"]
+    assert secrets.lookups == ["north-net/api", "north-net/api", "south-net/api"]
+
+
+def test_registry_uses_rotated_credentials_without_waiting_for_a_cold_start() -> None:
+    # Given a client in use
+    secrets = FakeSecrets({"demo-net/api": "user:old-password"})
+    registry = CityNetworkRegistry(FakeCatalog(city_network("demo-net")), secrets)
+    before = registry.for_city_network("demo-net")
+    transport = FakeTransport(b"<port_status><status>success</status></port_status>")
+
+    # When the credentials are rotated
+    secrets.values["demo-net/api"] = "user:new-password"
+    after = registry.for_city_network("demo-net")
+    after._session.mount("https://", transport)
+    after.port_status("A-1")
+
+    # Then the next call authenticates with the new ones, and the old client is let go
+    assert after is not before
+    sent = transport.requests[0].headers["Authorization"]
+    assert sent == "Basic " + base64.b64encode(b"user:new-password").decode()
+    assert registry.for_city_network("demo-net") is after
+
+
+def test_registry_follows_a_city_network_whose_api_moved() -> None:
+    catalog = FakeCatalog(city_network("demo-net"))
+    registry = CityNetworkRegistry(catalog, FakeSecrets({"demo-net/api": "u:p"}))
+    registry.for_city_network("demo-net")
+
+    catalog.city_networks["demo-net"] = city_network("demo-net").model_copy(
+        update={"api_url": "https://new-home.example.invalid/da"}
+    )
+    client = registry.for_city_network("demo-net")
+    transport = FakeTransport(b"<port_status><status>success</status></port_status>")
+    client._session.mount("https://", transport)
+    client.port_status("A-1")
+
+    assert (transport.requests[0].url or "").startswith("https://new-home.example.invalid/da?")
 
 
 def test_registry_is_lazy_and_sees_city_networks_added_later() -> None:

@@ -1,12 +1,26 @@
 """City-network clients by id: one client, and so one pooled session, per city network
-for the life of the process. Built lazily: the catalog may gain city networks after start."""
+while its API address and credentials stay the same. Built lazily: the catalog may gain
+city networks after start.
+
+Both are asked for on every use. The catalog and the secrets adapter keep their own short
+caches (30 s and 5 min when deployed), so asking is cheap, and a moved API or rotated
+credentials reach a warm process within those times instead of at its next cold start.
+"""
 
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 
 from ...domain.ports import Catalog, Secrets
 from .direct_activation import DirectActivationClient
+
+
+@dataclass(frozen=True)
+class _Built:
+    api_url: str
+    credentials: str
+    client: DirectActivationClient
 
 
 class CityNetworkRegistry:
@@ -25,27 +39,29 @@ class CityNetworkRegistry:
         self._secrets = secrets
         self._deadline_s = deadline_s
         self._max_reply_bytes = max_reply_bytes
-        self._clients: dict[str, DirectActivationClient] = {}
+        self._built: dict[str, _Built] = {}
         self._lock = threading.Lock()
 
     def for_city_network(self, city_network_id: str) -> DirectActivationClient:
-        client = self._clients.get(city_network_id)
-        if client is not None:
-            return client
-        with self._lock:
-            client = self._clients.get(city_network_id)
-            if client is None:
-                client = self._build(city_network_id)
-                self._clients[city_network_id] = client
-            return client
-
-    def _build(self, city_network_id: str) -> DirectActivationClient:
         city_network = self._catalog.get_city_network(city_network_id)
-        # Only Direct Activation 1.1 exists today; ON-API will branch on `protocol` here.
-        return DirectActivationClient(
-            city_network.id,
-            city_network.api_url,
-            self._secrets.get(city_network.credentials_ref),
-            deadline_s=self._deadline_s,
-            max_reply_bytes=self._max_reply_bytes,
-        )
+        credentials = self._secrets.get(city_network.credentials_ref)
+        with self._lock:
+            built = self._built.get(city_network_id)
+            if built is not None and (built.api_url, built.credentials) == (
+                city_network.api_url,
+                credentials,
+            ):
+                return built.client
+            # Only Direct Activation 1.1 exists today; ON-API will branch on `protocol` here.
+            client = DirectActivationClient(
+                city_network.id,
+                city_network.api_url,
+                credentials,
+                deadline_s=self._deadline_s,
+                max_reply_bytes=self._max_reply_bytes,
+            )
+            self._built[city_network_id] = _Built(city_network.api_url, credentials, client)
+        if built is not None:
+            # Closes its idle pooled connections; a call still using the old client finishes.
+            built.client.close()
+        return client
