@@ -94,7 +94,7 @@ def order_view(order: Order) -> dict[str, Any]:
 
 
 def webhook_deps() -> WebhookDeps:
-    from .adapters.webhooks.guard import check_webhook_url, resolve_host
+    from .adapters.webhooks.guard import DNS_DEADLINE_S, check_webhook_url, resolve_host, within
     from .adapters.webhooks.schedule import next_delay
     from .adapters.webhooks.signing import new_webhook_secret
     from .domain.webhook_delivery import WebhookDeps
@@ -102,7 +102,7 @@ def webhook_deps() -> WebhookDeps:
 
     adapters = webhook_adapters()
     deps = services().deps
-    resolver = adapters.resolver or resolve_host
+    resolver = within(adapters.resolver or resolve_host, DNS_DEADLINE_S)
 
     def check_url(url: str) -> None:
         check_webhook_url(url, allow_insecure=adapters.allow_insecure, resolver=resolver)

@@ -283,6 +283,25 @@ def test_server_that_never_answers_is_cut_at_the_deadline(
     assert 0.9 <= elapsed < 2.0
 
 
+def test_dns_that_never_answers_is_cut_at_the_same_deadline() -> None:
+    release = threading.Event()
+
+    def stalled_dns(host: str, port: int) -> Sequence[str]:
+        release.wait(10)
+        return ["127.0.0.1"]
+
+    started = time.monotonic()
+    try:
+        result = local_sender(resolver=stalled_dns, timeout_s=0.5).send(
+            "http://slow-dns.test/hook", BODY, {}
+        )
+    finally:
+        release.set()
+    elapsed = time.monotonic() - started
+    assert not result.ok and result.error == "dns_error"
+    assert 0.4 <= elapsed < 1.5
+
+
 def test_server_that_drips_its_headers_is_cut_at_the_deadline(
     raw_servers: Callable[..., RawServer],
 ) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -13,6 +15,7 @@ from chalice.test import Client
 
 from app import app
 from chalicelib.adapters.memory.store import InMemoryOneTimeTokens
+from chalicelib.adapters.webhooks import guard
 from chalicelib.adapters.webhooks.queue import InMemoryWebhookQueue
 from chalicelib.domain.api_keys import issue_api_key
 from chalicelib.domain.webhooks import AttemptOutcome
@@ -139,6 +142,30 @@ def test_an_unsafe_url_is_refused_at_configuration(world: World, url: str, reaso
     assert error["details"]["reason"] == reason
     assert url not in refused.body.decode()  # never echoes the URL (it may hold a token)
     assert world.call("get", "/webhook").status_code == 404
+
+
+def test_a_host_whose_dns_stalls_is_refused_at_configuration_in_bounded_time(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a provider's DNS server that does not answer
+    release = threading.Event()
+
+    def stalled(host: str, port: int) -> list[str]:
+        release.wait(10)
+        return DNS["hooks.example.com"]
+
+    monkeypatch.setattr(guard, "DNS_DEADLINE_S", 0.2)
+    use_webhook_adapters(replace(world.adapters, resolver=stalled))
+    started = time.monotonic()
+    try:
+        # When the provider configures a URL on that host
+        refused = world.call("put", "/webhook", {"url": "https://stalled.example.com/in"})
+    finally:
+        release.set()
+    # Then the API answers at the DNS deadline, refusing the host as unresolvable
+    assert time.monotonic() - started < 2
+    assert refused.status_code == 422
+    assert body(refused)["error"]["details"]["reason"] == "unresolvable"
 
 
 def test_unknown_event_types_and_fields_are_refused(world: World) -> None:

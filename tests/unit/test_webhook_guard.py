@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+import threading
+import time
 from collections.abc import Sequence
 
 import pytest
@@ -12,6 +14,7 @@ from chalicelib.adapters.webhooks.guard import (
     UnresolvableWebhookHost,
     UnsafeWebhookUrl,
     check_webhook_url,
+    within,
 )
 from chalicelib.domain.errors import InvalidInput
 
@@ -263,6 +266,51 @@ def test_unresolvable_host_is_refused_as_such() -> None:
         check_webhook_url(
             "https://nowhere.example.com/", allow_insecure=False, resolver=resolving_to("junk")
         )
+
+
+class StalledDns:
+    """A resolver that answers only when released, as a slow DNS server does."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+
+    def __call__(self, host: str, port: int) -> Sequence[str]:
+        self.release.wait(10)
+        return [PUBLIC_V4]
+
+
+def test_a_lookup_that_does_not_finish_in_time_is_given_up_at_the_deadline() -> None:
+    stalled = StalledDns()
+    started = time.monotonic()
+    try:
+        with pytest.raises(TimeoutError):
+            within(stalled, 0.2)("slow.example.com", 443)
+    finally:
+        stalled.release.set()
+    assert 0.2 <= time.monotonic() - started < 2
+
+
+def test_a_bounded_lookup_passes_answers_and_errors_through() -> None:
+    assert within(resolving_to(PUBLIC_V4), 5)("hook.example.com", 443) == [PUBLIC_V4]
+
+    def fail(host: str, port: int) -> Sequence[str]:
+        raise OSError("Name or service not known")
+
+    with pytest.raises(OSError, match="not known"):
+        within(fail, 5)("nowhere.example.com", 443)
+
+
+def test_a_host_that_does_not_resolve_in_time_is_refused_as_unresolvable() -> None:
+    stalled = StalledDns()
+    try:
+        with pytest.raises(UnresolvableWebhookHost, match="in time"):
+            check_webhook_url(
+                "https://slow.example.com/hook",
+                allow_insecure=False,
+                resolver=within(stalled, 0.1),
+            )
+    finally:
+        stalled.release.set()
 
 
 def test_link_local_answer_with_zone_is_still_judged() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
@@ -23,6 +24,8 @@ type IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 type Resolver = Callable[[str, int], Sequence[str]]
 
 MAX_URL_LENGTH = 2048
+# A provider's DNS server decides how long a lookup of its host takes.
+DNS_DEADLINE_S = 5.0
 DEFAULT_PORTS = {"https": 443, "http": 80}
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
@@ -99,6 +102,35 @@ def resolve_host(host: str, port: int) -> list[str]:
     return [str(info[4][0]) for info in infos]
 
 
+def within(resolver: Resolver, seconds: float) -> Resolver:
+    """`resolver`, answering within `seconds` or raising TimeoutError.
+
+    getaddrinfo() cannot be interrupted, so each lookup runs on its own daemon thread and
+    the caller stops waiting at the deadline; a late answer is dropped.
+    """
+
+    def bounded(host: str, port: int) -> Sequence[str]:
+        outcome: list[Sequence[str] | BaseException] = []
+        done = threading.Event()
+
+        def look_up() -> None:
+            try:
+                outcome.append(resolver(host, port))
+            except BaseException as exc:  # handed to the caller, raised there
+                outcome.append(exc)
+            finally:
+                done.set()
+
+        threading.Thread(target=look_up, name="dns-lookup", daemon=True).start()
+        if not done.wait(max(seconds, 0.0)):
+            raise TimeoutError("the DNS lookup did not finish in time")
+        if isinstance(outcome[0], BaseException):
+            raise outcome[0]
+        return outcome[0]
+
+    return bounded
+
+
 def check_webhook_url(
     url: str, *, allow_insecure: bool, resolver: Resolver = resolve_host
 ) -> CheckedTarget:
@@ -118,6 +150,10 @@ def check_webhook_url(
         _check_dns_name(hostname)
         try:
             answers = resolver(hostname, port)
+        except TimeoutError as exc:
+            raise UnresolvableWebhookHost(
+                "unresolvable", "the host name did not resolve in time"
+            ) from exc
         except (OSError, UnicodeError) as exc:
             raise UnresolvableWebhookHost("unresolvable", "the host name does not resolve") from exc
         if not answers:

@@ -4,8 +4,9 @@
 - We connect to a vetted address ourselves, never to a fresh DNS answer (DNS rebinding),
   while the request keeps `Host: <hostname>` and TLS verifies the certificate for the hostname.
 - Redirects are never followed: a 3xx could point anywhere, so it is a failed attempt.
-- One wall-clock deadline covers connect, TLS, request and response; a watchdog shuts the
-  socket at the deadline, so a server that drips bytes cannot hold a worker.
+- One wall-clock deadline covers the DNS lookup, connect, TLS, request and response; a
+  watchdog shuts the socket at the deadline, so a server that drips bytes (or a DNS server
+  that answers slowly) cannot hold a worker.
 - Network trouble is a result, never an exception: the caller records every attempt.
 """
 
@@ -32,6 +33,7 @@ from chalicelib.adapters.webhooks.guard import (
     UnsafeWebhookUrl,
     check_webhook_url,
     resolve_host,
+    within,
 )
 
 USER_AGENT = "Stadsnatsfabriken-Webhooks/1"
@@ -81,9 +83,9 @@ class WebhookSender:
             return DeliveryResult.model_validate({"latency_ms": latency_ms, **fields})
 
         try:
-            target = check_webhook_url(
-                url, allow_insecure=self._allow_insecure, resolver=self._resolver
-            )
+            # The lookup is part of the attempt: it spends the same deadline.
+            resolver = within(self._resolver, deadline - time.monotonic())
+            target = check_webhook_url(url, allow_insecure=self._allow_insecure, resolver=resolver)
         except UnresolvableWebhookHost:
             return result(ok=False, error="dns_error")
         except UnsafeWebhookUrl as exc:
