@@ -14,7 +14,7 @@ from .process_wide import ProcessWide
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from .adapters.webhooks.guard import Resolver
+    from .adapters.dns import Resolver
     from .domain.models import Order
     from .domain.webhook_delivery import WebhookDeps
     from .domain.webhooks import WebhookQueue, WebhookStore, WebhookTransport
@@ -94,7 +94,8 @@ def order_view(order: Order) -> dict[str, Any]:
 
 
 def webhook_deps() -> WebhookDeps:
-    from .adapters.webhooks.guard import DNS_DEADLINE_S, check_webhook_url, resolve_host, within
+    from .adapters.dns import resolve_host, within
+    from .adapters.webhooks.guard import DNS_DEADLINE_S, check_webhook_url
     from .adapters.webhooks.schedule import next_delay
     from .adapters.webhooks.signing import new_webhook_secret
     from .domain.webhook_delivery import WebhookDeps

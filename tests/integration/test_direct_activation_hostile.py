@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from chalicelib.adapters.citynet import bounded_http
 from chalicelib.adapters.citynet.direct_activation import DirectActivationClient
 
 DEADLINE_S = 1.0
@@ -39,6 +40,7 @@ class Handler(BaseHTTPRequestHandler):
                 "query": parse_qsl(urlsplit(self.path).query),
                 "path": urlsplit(self.path).path,
                 "authorization": self.headers.get("Authorization"),
+                "host": self.headers.get("Host"),
                 "peer": self.client_address,
             }
         )
@@ -330,6 +332,56 @@ def test_a_silent_tls_handshake_times_out(serve_raw: Callable[[RawBehaviour], in
     port = serve_raw(lambda conn, stop: stop.wait(10) and None)
     result, elapsed = timed(lambda: client_for(f"https://127.0.0.1:{port}/da").port_status("A-1"))
     assert_transient(result, "timeout", elapsed)
+
+
+# --- DNS --------------------------------------------------------------------------------
+
+
+def test_a_dns_lookup_that_never_answers_times_out_at_the_deadline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    release = threading.Event()
+
+    def stalled(host: str, port: int) -> list[str]:
+        release.wait(10)
+        return ["127.0.0.1"]
+
+    monkeypatch.setattr(bounded_http, "_resolve", stalled)
+    try:
+        result, elapsed = timed(lambda: client_for("http://citynet.test:9/da").port_status("A-1"))
+    finally:
+        release.set()
+    assert_transient(result, "timeout", elapsed)
+    assert elapsed >= DEADLINE_S * 0.9
+
+
+def test_a_host_name_is_dialled_address_by_address_and_named_in_the_request(
+    serve: Callable[[Behaviour], HostileServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = serve(order_ok)
+    port = server.server_address[1]
+    looked_up: list[str] = []
+
+    def two_answers(host: str, port: int) -> list[str]:
+        looked_up.append(host)
+        return ["127.0.0.2", "127.0.0.1"]  # nothing listens on the first
+
+    monkeypatch.setattr(bounded_http, "_resolve", two_answers)
+    client = client_for(f"http://citynet.test:{port}/da")
+    assert client.service_order("A-1", "S", date.today()).outcome == "ok"
+    assert looked_up == ["citynet.test"]
+    assert server.seen[0]["host"] == f"citynet.test:{port}"
+
+
+def test_a_host_name_that_does_not_resolve_is_a_connection_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def unknown(host: str, port: int) -> list[str]:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(bounded_http, "_resolve", unknown)
+    result, elapsed = timed(lambda: client_for("http://citynet.test:9/da").port_status("A-1"))
+    assert_transient(result, "connection_error", elapsed)
 
 
 def test_a_503_is_transient(serve: Callable[[Behaviour], HostileServer]) -> None:

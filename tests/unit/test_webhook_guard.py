@@ -9,12 +9,12 @@ from collections.abc import Sequence
 
 import pytest
 
+from chalicelib.adapters.dns import within
 from chalicelib.adapters.webhooks.guard import (
     Resolver,
     UnresolvableWebhookHost,
     UnsafeWebhookUrl,
     check_webhook_url,
-    within,
 )
 from chalicelib.domain.errors import InvalidInput
 

@@ -4,16 +4,18 @@ requests' `timeout` bounds each socket operation, not the exchange: a server tha
 byte a second (of headers or body) never trips it. So every call arms a watchdog that shuts
 the connection's socket down at the deadline, whatever phase the exchange is in; the body is
 streamed with the elapsed time and size checked after every piece. The watchdog learns the
-socket from the connection class that `new_session()` mounts.
+socket from the connection class that `new_session()` mounts, which also looks the host
+name up under the same deadline (DNS comes before there is a socket to cut).
 """
 
 from __future__ import annotations
 
 import http.client
+import ipaddress
 import socket
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -24,6 +26,8 @@ import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from ..dns import Resolver, resolve_host, within
 
 _CHUNK_BYTES = 16 * 1024
 
@@ -65,6 +69,7 @@ class _Watchdog:
     """
 
     def __init__(self, delay_s: float) -> None:
+        self.deadline = time.monotonic() + delay_s
         self._lock = threading.Lock()
         self._armed = True
         self._socket: socket.socket | None = None
@@ -118,9 +123,54 @@ def _watch(sock: socket.socket) -> None:
         watchdog.attach(sock)
 
 
+# The system resolver; tests hand in a stalling one.
+_resolve: Resolver = resolve_host
+
+
+def _connect_within_deadline(
+    connection: HTTPConnection, connect: Callable[[], socket.socket]
+) -> socket.socket:
+    """`connect()` with the host name looked up under the watchdog's deadline first.
+
+    urllib3 would resolve inside `connect()`, where the watchdog has no socket to cut yet.
+    Each address is then dialled in the resolver's order, as urllib3 does; the connection
+    keeps the host name, so the Host header and TLS still name the city network's host.
+    """
+    watchdog = _WATCHDOG.get()
+    host = connection._dns_host
+    if watchdog is None or _is_address(host):
+        return connect()
+    try:
+        addresses = within(_resolve, watchdog.deadline - time.monotonic())(host, connection.port)
+    except TimeoutError:
+        raise urllib3.exceptions.ConnectTimeoutError(
+            connection, "the DNS lookup did not finish in time"
+        ) from None
+    except socket.gaierror as error:
+        raise urllib3.exceptions.NameResolutionError(connection.host, connection, error) from None
+    failure: urllib3.exceptions.NewConnectionError | None = None
+    for address in addresses:
+        connection._dns_host = address
+        try:
+            return connect()
+        except urllib3.exceptions.NewConnectionError as error:
+            failure = error
+        finally:
+            connection._dns_host = host
+    raise failure or urllib3.exceptions.NewConnectionError(connection, "no address to dial")
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
 class _WatchedHTTPConnection(HTTPConnection):
     def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
+        sock = _connect_within_deadline(self, super()._new_conn)
         _watch(sock)  # before the TLS handshake, which can be dribbled too
         return sock
 
@@ -132,7 +182,7 @@ class _WatchedHTTPConnection(HTTPConnection):
 
 class _WatchedHTTPSConnection(HTTPSConnection):
     def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
+        sock = _connect_within_deadline(self, super()._new_conn)
         _watch(sock)
         return sock
 

@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import socket
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
 from chalicelib.domain.errors import InvalidInput
 
+from ..dns import Resolver, resolve_host
+
 type IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-# (host, port) -> the addresses the host resolves to, as text.
-type Resolver = Callable[[str, int], Sequence[str]]
 
 MAX_URL_LENGTH = 2048
 # A provider's DNS server decides how long a lookup of its host takes.
@@ -95,40 +93,6 @@ class CheckedTarget:
     port: int
     request_target: str  # path and query, what goes on the request line
     addresses: tuple[IPAddress, ...]  # every address the host resolved to, all vetted
-
-
-def resolve_host(host: str, port: int) -> list[str]:
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
-    return [str(info[4][0]) for info in infos]
-
-
-def within(resolver: Resolver, seconds: float) -> Resolver:
-    """`resolver`, answering within `seconds` or raising TimeoutError.
-
-    getaddrinfo() cannot be interrupted, so each lookup runs on its own daemon thread and
-    the caller stops waiting at the deadline; a late answer is dropped.
-    """
-
-    def bounded(host: str, port: int) -> Sequence[str]:
-        outcome: list[Sequence[str] | BaseException] = []
-        done = threading.Event()
-
-        def look_up() -> None:
-            try:
-                outcome.append(resolver(host, port))
-            except BaseException as exc:  # handed to the caller, raised there
-                outcome.append(exc)
-            finally:
-                done.set()
-
-        threading.Thread(target=look_up, name="dns-lookup", daemon=True).start()
-        if not done.wait(max(seconds, 0.0)):
-            raise TimeoutError("the DNS lookup did not finish in time")
-        if isinstance(outcome[0], BaseException):
-            raise outcome[0]
-        return outcome[0]
-
-    return bounded
 
 
 def check_webhook_url(

@@ -25,15 +25,13 @@ from math import ceil
 
 from pydantic import BaseModel, ConfigDict
 
+from chalicelib.adapters.dns import Resolver, resolve_host, within
 from chalicelib.adapters.webhooks.guard import (
     CheckedTarget,
     IPAddress,
-    Resolver,
     UnresolvableWebhookHost,
     UnsafeWebhookUrl,
     check_webhook_url,
-    resolve_host,
-    within,
 )
 
 USER_AGENT = "Stadsnatsfabriken-Webhooks/1"
