@@ -112,10 +112,14 @@ def call_event(order: Order, result: CallResult, at: datetime, actor: str) -> Or
     )
 
 
-def activation_changed_event(order: Order, at: datetime, actor: str) -> OrderEvent:
-    """Announces the order's (new) activation; the outbox entry for the webhook."""
+def activation_changed_event(
+    order: Order, at: datetime, actor: str, text: str | None = None
+) -> OrderEvent:
+    """Announces the order's (new) activation; the outbox entry for the webhook. The text
+    is the activation's reason unless the caller says why."""
     activation = order.activation
-    text = activation.reason.message if activation.reason else None
+    if text is None and activation.reason:
+        text = activation.reason.message
     return OrderEvent(
         id=new_event_id(at),
         order_id=order.id,

@@ -11,6 +11,7 @@ import logging
 from datetime import date, datetime, timedelta
 from typing import Literal
 
+from .activation import activation_changed_event
 from .clock import today_in_sweden
 from .errors import ConcurrentModification, Conflict, DomainError, InvalidInput
 from .ids import new_attempt_id, new_event_id
@@ -227,17 +228,11 @@ def _withdraw(previous: Order, pending: Order, deps: Deps) -> None:
         activation=previous.activation.model_copy(update={"updated_at": now}),
         updated_at=now,
     )
-    event = OrderEvent(
-        id=new_event_id(now),
-        order_id=previous.id,
-        provider_id=previous.provider_id,
-        kind=OrderEventKind.ACTIVATION_CHANGED,
-        at=now,
-        actor="system",
-        activation_state=previous.activation.state,
+    event = activation_changed_event(
+        restored,
+        now,
+        "system",
         text="activation request withdrawn: the activation queue was unavailable",
-        webhook_type="order.activation_changed",
-        order_snapshot=restored,
     )
     try:
         deps.orders.replace(restored, expected_version=pending.version, events=[event])
