@@ -9,10 +9,10 @@ Nothing here raises for what a city network answers or fails to answer: that bec
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import Literal, Protocol, TypeVar
 
 import defusedxml
 import defusedxml.ElementTree as SafeET
@@ -27,10 +27,6 @@ from ...domain.citynet import (
     ServiceOrderResult,
 )
 from ...domain.models import PortStatus, ServiceOnPort
-
-if TYPE_CHECKING:
-    # The type only: every reply is parsed by defusedxml.
-    from xml.etree.ElementTree import Element
 from .bounded_http import HttpFault, HttpReply, bounded_get, new_session
 
 logger = Logger(child=True)
@@ -47,6 +43,17 @@ Origin = Literal["customer", "provider"]
 
 
 # --- parsing: pure functions ------------------------------------------------------------
+
+
+class Element(Protocol):
+    """What the parsing uses of an element that defusedxml parsed."""
+
+    tag: str
+
+    def iter(self) -> Iterator[Element]: ...
+    def find(self, path: str) -> Element | None: ...
+    def findall(self, path: str) -> Sequence[Element]: ...
+    def itertext(self) -> Iterator[str]: ...
 
 
 @dataclass(frozen=True, slots=True)
