@@ -6,12 +6,6 @@ it; the tests reach it only over HTTP, as a browser would.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +13,8 @@ from typing import Any
 
 import pytest
 import requests
+
+from infra.local.launch import launched_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -67,50 +63,12 @@ class RunningStack:
     log_path: Path
 
 
-def _clean_environment() -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("SECRET_")
-        and k
-        not in {
-            "AWS_ENDPOINT_URL",
-            "TABLE_NAME",
-            "ACTIVATION_QUEUE_URL",
-            "WEBHOOK_QUEUE_URL",
-            "PUBLIC_BASE_URL",
-            "PORT",
-        }
-    }
-    env["PYTHONUNBUFFERED"] = "1"
-    # The key docs/provider-guide.md tells a reader to start `make run` with, so its
-    # examples run here exactly as written.
-    env["DEMO_API_KEY"] = GUIDE_DEMO_API_KEY
-    return env
-
-
 @pytest.fixture(scope="session")
 def local_stack() -> Iterator[RunningStack]:
-    ARTIFACTS.mkdir(exist_ok=True)
     log_path = ARTIFACTS / "local-stack.log"
-    ready = Path(tempfile.mkdtemp()) / "ready.json"
-    ports = ["--port", "0", "--moto-port", "0", "--emulator-api-port", "0"]
-    ports += ["--emulator-bounce-port", "0"]
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "infra.local.stack", *ports, "--ready-file", str(ready)],
-            cwd=ROOT,
-            env=_clean_environment(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 90
-        while not ready.exists():
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"local stack did not start:\n{log_path.read_text()[-4000:]}")
-            time.sleep(0.2)
-        info = json.loads(ready.read_text())
+    # The key docs/provider-guide.md tells a reader to start `make run` with, so its
+    # examples run here exactly as written.
+    with launched_stack(log_path, extra_env={"DEMO_API_KEY": GUIDE_DEMO_API_KEY}) as info:
         yield RunningStack(
             app_url=info["app"],
             bounce_url=info["bounce"],
@@ -119,12 +77,6 @@ def local_stack() -> Iterator[RunningStack]:
             emulator=RemoteEmulator(info["emulator_api"]),
             log_path=log_path,
         )
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture(scope="session")

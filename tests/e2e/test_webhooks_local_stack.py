@@ -8,14 +8,10 @@ exactly as a newcomer would, with the two variables set.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +19,8 @@ import requests
 from standardwebhooks import Webhook
 
 from chalicelib.adapters.webhooks.signing import new_webhook_secret
-from tests.e2e.conftest import ARTIFACTS, ROOT, _clean_environment
+from infra.local.launch import launched_stack
+from tests.e2e.conftest import ARTIFACTS
 from tests.webhook_receiver import WebhookReceiver
 
 TABLE = "stadsnatsfabriken-local"  # the stack's default table name
@@ -48,36 +45,13 @@ class WebhookStack:
 def stack() -> Iterator[WebhookStack]:
     receiver = WebhookReceiver().start()
     secret = new_webhook_secret()
-    env = _clean_environment()
-    env.update({"DEMO_WEBHOOK_URL": receiver.url, "DEMO_WEBHOOK_SECRET": secret})
-    ARTIFACTS.mkdir(exist_ok=True)
+    extra_env = {"DEMO_WEBHOOK_URL": receiver.url, "DEMO_WEBHOOK_SECRET": secret}
     log_path = ARTIFACTS / "local-stack-webhooks.log"
-    ready = Path(tempfile.mkdtemp()) / "ready.json"
-    ports = ["--port", "0", "--moto-port", "0", "--emulator-api-port", "0"]
-    ports += ["--emulator-bounce-port", "0", "--ready-file", str(ready)]
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "infra.local.stack", *ports],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
     try:
-        deadline = time.monotonic() + 90
-        while not ready.exists():
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"local stack did not start:\n{log_path.read_text()[-4000:]}")
-            time.sleep(0.2)
-        info = json.loads(ready.read_text())
-        assert "demo_webhook_secret" not in info  # given, so never shown
-        yield WebhookStack(info["app"], info["moto"], info["api_key"], secret, receiver)
+        with launched_stack(log_path, extra_env=extra_env) as info:
+            assert "demo_webhook_secret" not in info  # given, so never shown
+            yield WebhookStack(info["app"], info["moto"], info["api_key"], secret, receiver)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
         receiver.stop()
 
 

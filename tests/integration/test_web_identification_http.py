@@ -12,33 +12,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from requests.adapters import HTTPAdapter
 
 from app import app
+from bench.journey import browser_at
 from chalicelib.config import settings
 from chalicelib.web import identification
 from chalicelib.wiring import in_memory_services, use_services
 from infra.local.appserver import AppServer
 from infra.local.seed import DEMO_CREDENTIALS_REF, seed_catalog
 from tests.integration.emulator_fixtures import EmulatorHandle, demo_config, start_emulator
-
-
-class FromAddress(HTTPAdapter):
-    """Connections from a chosen local address, as a browser at that address would make."""
-
-    def __init__(self, address: str) -> None:
-        self._address = address
-        super().__init__()
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["source_address"] = (self._address, 0)
-        super().init_poolmanager(*args, **kwargs)
-
-
-def browser_at(address: str) -> requests.Session:
-    session = requests.Session()
-    session.mount("http://", FromAddress(address))
-    return session
 
 
 @pytest.fixture
