@@ -239,8 +239,7 @@ def get_webhook(call: Call) -> Response:
 )
 def delete_webhook(call: Call) -> Response:
     deps = webhook_deps()
-    endpoint = webhook_delivery.get_endpoint(call.provider_id, deps)
-    webhook_delivery.delete_endpoint(call.provider_id, deps)
+    endpoint = webhook_delivery.delete_endpoint(call.provider_id, deps)
     return _json(200, WebhookOut.from_domain(endpoint, deps.clock.now()))
 
 

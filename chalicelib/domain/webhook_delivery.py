@@ -105,9 +105,12 @@ def get_endpoint(provider_id: str, deps: WebhookDeps) -> WebhookEndpoint:
     return endpoint
 
 
-def delete_endpoint(provider_id: str, deps: WebhookDeps) -> None:
+def delete_endpoint(provider_id: str, deps: WebhookDeps) -> WebhookEndpoint:
+    """Remove the endpoint; returns the one removed (the API answers with it)."""
+    endpoint = get_endpoint(provider_id, deps)
     if not deps.store.delete_endpoint(provider_id):
         raise NotFound("no webhook is configured")
+    return endpoint
 
 
 def rotate_endpoint_secret(provider_id: str, deps: WebhookDeps) -> tuple[WebhookEndpoint, str]:
