@@ -159,9 +159,9 @@ def add_message(call: Call) -> Response:
     path_params=(ORDER_ID,),
 )
 def list_events(call: Call) -> Response:
-    orders = services().deps.orders
-    order = orders.get_for_provider(call.params["order_id"], call.provider_id)
-    events = orders.list_events(order.id)
+    events = provider_orders.order_events(
+        call.params["order_id"], call.provider_id, services().deps
+    )
     return json_response(200, EventListOut(items=[EventOut.from_domain(e) for e in events]))
 
 

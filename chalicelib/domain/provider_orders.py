@@ -144,6 +144,12 @@ def add_message(
     return event
 
 
+def order_events(order_id: str, provider_id: str, deps: Deps) -> list[OrderEvent]:
+    """One of the provider's orders' audit trail, oldest first."""
+    order = deps.orders.get_for_provider(order_id, provider_id)
+    return deps.orders.list_events(order.id)
+
+
 def _check_retriggerable(order: Order) -> None:
     state = order.activation.state
     if not order.identified or state == ActivationState.MANUAL:
