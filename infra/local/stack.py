@@ -234,7 +234,10 @@ def main(argv: list[str] | None = None) -> int:
         _write_admin_environment(args.admin_env_file)
     print(_banner(info, args.admin_env_file), flush=True)
     if args.ready_file:
-        args.ready_file.write_text(json.dumps(info))
+        # Whoever waits for the file reads it as soon as it exists: it must appear whole.
+        partial = args.ready_file.with_name(args.ready_file.name + ".partial")
+        partial.write_text(json.dumps(info))
+        partial.replace(args.ready_file)
     while not stopped.wait(0.5):
         pass
     print("Stopping the local stack ...", flush=True)
