@@ -23,6 +23,7 @@ from pydantic import ValidationError as ModelValidationError
 
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.models import ID_PATTERN, Category, Customer
+from chalicelib.domain.requested_dates import is_within_bounds
 
 if TYPE_CHECKING:
     from jsonschema import FormatChecker
@@ -405,15 +406,6 @@ def parse_email(text: str) -> str:
     return text
 
 
-def requested_date_bounds(today: date) -> tuple[date, date]:
-    """The first and last date a customer may ask for: today and one year ahead."""
-    try:
-        last = today.replace(year=today.year + 1)
-    except ValueError:  # 29 February
-        last = today.replace(year=today.year + 1, day=28)
-    return today, last
-
-
 def parse_requested_date(text: str, today: date) -> date:
     """An ISO date (what <input type=date> sends) from today up to one year ahead."""
     if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
@@ -422,8 +414,7 @@ def parse_requested_date(text: str, today: date) -> date:
         requested = date.fromisoformat(text)
     except ValueError as exc:
         raise FormatProblem() from exc
-    first, last = requested_date_bounds(today)
-    if not first <= requested <= last:
+    if not is_within_bounds(requested, today):
         raise FormatProblem("out_of_range")
     return requested
 

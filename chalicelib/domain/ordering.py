@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,7 +21,7 @@ from .activation import (
 )
 from .citynet import CallResult, DeliverableResult
 from .clock import today_in_sweden
-from .errors import CityNetworkUnavailable, ConcurrentModification, InvalidInput, NotFound
+from .errors import CityNetworkUnavailable, ConcurrentModification, NotFound
 from .ids import new_attempt_id, new_event_id, new_order_id
 from .models import (
     Activation,
@@ -38,10 +38,9 @@ from .models import (
     Service,
 )
 from .ports import ActivationMessage, Deps
+from .requested_dates import checked_requested_date
 
 logger = logging.getLogger(__name__)
-
-MAX_DAYS_AHEAD = 365
 
 
 class Access(BaseModel):
@@ -192,17 +191,6 @@ def check_deliverable(
     )
 
 
-def _checked_requested_date(requested: date | None, today: date) -> date | None:
-    if requested is None:
-        return None
-    if requested < today or requested > today + timedelta(days=MAX_DAYS_AHEAD):
-        raise InvalidInput(
-            "requested_date must be today or later and at most a year ahead",
-            details={"field": "requested_date"},
-        )
-    return requested
-
-
 def place_order(
     request: OrderRequest,
     access: Access | None,
@@ -226,7 +214,7 @@ def place_order(
         offer = _offer_in(request.offer_id, request.city_network_id, deps)
     else:
         offer = deps.catalog.get_offer(request.offer_id)
-    requested = _checked_requested_date(request.requested_date, today)
+    requested = checked_requested_date(request.requested_date, today, field="requested_date")
 
     order = Order(
         id=order_id or new_order_id(now),

@@ -326,7 +326,7 @@ def _field(ctx: PageContext, page: FormPage, spec: FieldSpec) -> Markup:
         )
         low = high = None
         if input_type == "date":
-            from ..domain.forms import requested_date_bounds
+            from ..domain.requested_dates import requested_date_bounds
 
             first, last = requested_date_bounds(page.today)
             low, high = first.isoformat(), last.isoformat()

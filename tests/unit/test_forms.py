@@ -22,9 +22,9 @@ from chalicelib.domain.forms import (
     FormDefinitions,
     FormRejected,
     compose_form,
-    requested_date_bounds,
     validate_submission,
 )
+from chalicelib.domain.requested_dates import requested_date_bounds
 
 TODAY = date(2025, 6, 15)
 VALID_PERSONAL_NUMBER = "19880320-0016"  # python-stdnum's own example, checksum valid

@@ -17,10 +17,10 @@ from chalicelib.domain.forms import (
     FormAccepted,
     FormRejected,
     compose_form,
-    requested_date_bounds,
     validate_submission,
 )
 from chalicelib.domain.models import Customer
+from chalicelib.domain.requested_dates import requested_date_bounds
 from tests.hypothesis_profiles import scaled
 
 DEFINITIONS = load_form_definitions()

@@ -245,3 +245,33 @@ def test_an_offer_of_another_city_network_does_not_exist_for_this_customer(deps,
     with pytest.raises(NotFound):
         place_order(internet_order(), elsewhere, deps)
     assert city.network.calls == []
+
+
+@pytest.mark.parametrize(
+    ("requested", "allowed"),
+    [(date(2028, 3, 1), True), (date(2028, 3, 2), False), (date(2027, 2, 28), False)],
+)
+def test_form_and_ordering_agree_on_the_last_requestable_date(deps, requested, allowed):
+    # Given 2027-03-01 in Sweden: a year ahead is 2028-03-01, although 2028 is a leap year
+    # (today + 365 days would be 2028-02-29)
+    from datetime import UTC, datetime
+
+    from chalicelib.domain.forms import FormatProblem, parse_requested_date
+
+    deps.clock.at = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)
+    today = date(2027, 3, 1)
+
+    # When the form parses the date and the ordering service places the order with it
+    try:
+        parse_requested_date(requested.isoformat(), today)
+        form_allows = True
+    except FormatProblem:
+        form_allows = False
+    try:
+        place_order(internet_order(requested_date=requested), None, deps)
+        ordering_allows = True
+    except InvalidInput:
+        ordering_allows = False
+
+    # Then both say the same
+    assert (form_allows, ordering_allows) == (allowed, allowed)
