@@ -82,7 +82,7 @@ def local_stack() -> Iterator[RunningStack]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (.ci/run does)")
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (scripts/bootstrap-browser)")
     from playwright.sync_api import sync_playwright
 
     playwright = sync_playwright().start()

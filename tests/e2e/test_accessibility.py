@@ -25,7 +25,7 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 def serious_violations(page: Any) -> list[dict[str, Any]]:
-    assert AXE.exists(), f"{AXE} is missing: run `npm install axe-core`"
+    assert AXE.exists(), f"{AXE} is missing: run `make browser` (npm ci)"
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document)")
     assert result["passes"], "axe ran no checks"

@@ -29,8 +29,9 @@ from tests.integration.emulator_fixtures import (
     start_emulator,
 )
 
-EXAMPLES = Path("/work/shared/docs/da-examples")
 REPO = Path(__file__).resolve().parents[2]
+# The project's own example replies (tests/fixtures/direct_activation/README.md).
+EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "direct_activation"
 DEMO_SERVICES = ("BB100100", "BB1000", "TEL-VOIP", "TV-BAS")
 TODAY = dt.date.today().isoformat()
 RETURN_URL = "http://127.0.0.1:9999/identifiera/klar"
@@ -235,16 +236,16 @@ def canonical(xml: bytes) -> str:
         ("service_deliverable.404.xml", "BB1000", "NO-SUCH-1"),
         ("service_deliverable.426.xml", "BB1000", "DEMO-NONE-1"),
         ("service_deliverable.428.xml", "TEL-VOIP", "DEMO-NONE-1"),
-        ("service_deliverable.500.xml", "STUDENT", "DEMO-NONE-1"),
+        ("service_deliverable.500.xml", "GRUPPAVTAL", "DEMO-NONE-1"),
     ],
 )
 def test_deliverable_replies_match_the_protocol_examples(
     configured: Any, example: str, service_uid: str, socket: str
 ) -> None:
     config = demo_config()
-    config["outlets"]["DEMO-NONE-1"]["deliverability"]["STUDENT"] = {
+    config["outlets"]["DEMO-NONE-1"]["deliverability"]["GRUPPAVTAL"] = {
         "code": 500,
-        "message": "Tjänsten kan bara beställas av studenter",
+        "message": "Tjänsten kan endast beställas av hushåll med föreningens gruppavtal",
     }
     response = configured(config).call(
         "service_deliverable", origin="customer", service_uid=service_uid, socket=socket
@@ -331,7 +332,7 @@ def test_always_refuse_refuses_every_order_like_the_example(configured: Any) -> 
     config["outlets"]["DEMO-OK-1"]["service_order"] = {
         "mode": "always_refuse",
         "code": 409,
-        "message": "En annan tjänst av samma typ är redan aktiv på uttaget",
+        "message": "Det finns redan en aktiv bredbandstjänst på uttaget",
     }
     handle = configured(config)
     example = canonical((EXAMPLES / "service_order.refused.409.xml").read_bytes())
@@ -486,7 +487,7 @@ def test_hang_outlasts_the_client_deadline_and_stops_with_the_server() -> None:
                 "service_order", date=TODAY, service_uid="BB1000", socket="DEMO-OK-1", timeout=0.3
             )
         # The order went through even though the reply never came: what reconciliation
-        # through port_status finds (direct-activation.md, Our assumptions)
+        # through port_status finds (docs/protocols/direct-activation.md, Our assumptions)
         assert services_on(handle, "DEMO-OK-1") == ["BB1000"]
         assert handle.calls(method="service_order")[0]["fault"] == "hang"
     finally:

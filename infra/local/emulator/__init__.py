@@ -10,8 +10,9 @@ It prints the API URL (``GET /?method=port_status|service_deliverable|service_or
 service_deactivate&...``, HTTP Basic) and the bounce URL (``GET /bounce?return_url=..&nonce=..``).
 EMULATOR_API_USER, EMULATOR_API_PASSWORD and EMULATOR_BOUNCE_SECRET override the
 credentials and the bounce secret from the file. Visitor addresses 127.0.0.2-5 are the demo
-outlets (DESIGN.md, "Local stack"); Linux routes all of 127.0.0.0/8 to the loopback device,
-so a browser or client bound to e.g. 127.0.0.3 reaches the bounce server as that visitor.
+outlets (docs/architecture.md, "Local stack"); Linux routes all of 127.0.0.0/8 to the
+loopback device, so a browser or client bound to e.g. 127.0.0.3 reaches the bounce server as
+that visitor.
 Any other address gets a page to pick one.
 
 Control endpoints on the API server (tests): ``GET /_emulator/health``,

@@ -1,5 +1,5 @@
-"""The city network's bounce server (direct-activation.md, "Identification"; the signature
-is chalicelib.domain.identification's).
+"""The city network's bounce server (docs/protocols/direct-activation.md, "Identification";
+the signature is chalicelib.domain.identification's).
 
 `GET /bounce?return_url=..&nonce=..` looks the visitor up by the real peer address of the
 TCP connection (never a header) and redirects back with a signed result. An address the

@@ -44,7 +44,8 @@ class DeliverabilityRefusal(Refusal):
     @field_validator("code")
     @classmethod
     def _protocol_code(cls, code: int) -> int:
-        # direct-activation.md, service_deliverable: 404, 426, 428 or 5xx with a message.
+        # docs/protocols/direct-activation.md, service_deliverable: 404, 426, 428 or 5xx
+        # with a message.
         if code not in (404, 426, 428) and not 500 <= code <= 599:
             raise ValueError("service_deliverable refuses with 404, 426, 428 or 5xx")
         return code

@@ -1,7 +1,8 @@
-"""Direct Activation 1.1 as the emulated city network answers it (direct-activation.md).
+"""Direct Activation 1.1 as the emulated city network answers it
+(docs/protocols/direct-activation.md).
 
 Pure request -> reply logic over EmulatorState; transport faults live in server.py.
-Replies follow the shapes of shared/docs/da-examples/; failures of service_order and
+Replies follow the shapes of tests/fixtures/direct_activation/; failures of service_order and
 service_deactivate use the envelope from "Our assumptions".
 """
 
