@@ -4,15 +4,19 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAGE ?= dev
 
-.PHONY: run test lint format unit integration e2e package deploy fuzz bench venv clean
+.PHONY: run test lint format unit integration e2e package deploy fuzz bench venv browser messages clean
 
 venv:
 	@scripts/bootstrap-venv
 
+# Chromium and axe-core (package-lock.json) for the browser tests; quiet when both are there.
+browser:
+	@scripts/bootstrap-browser
+
 run: venv
 	$(PY) -m infra.local.stack --admin-env-file .local-stack.env
 
-test: venv lint
+test: venv browser lint
 	$(PY) -m pytest tests -q -p no:cacheprovider
 
 lint: venv
@@ -30,7 +34,7 @@ unit: venv
 integration: venv
 	$(PY) -m pytest tests/integration -q
 
-e2e: venv
+e2e: venv browser
 	$(PY) -m pytest tests/e2e -q
 
 # The long fuzz run: every hypothesis property and the schemathesis run with the "fuzz"
@@ -63,6 +67,20 @@ deploy: package
 		--capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND \
 		--parameter-overrides Stage=$(STAGE) AlarmEmail=$(ALARM_EMAIL) \
 		--no-fail-on-empty-changeset
+
+# The customer web's texts (gettext, Babel; babel.cfg says where they are): extract the
+# message ids into messages.pot, merge them into the sv and en catalogs, compile the .mo
+# files. New ids arrive untranslated: translate them in both .po files (the catalog test in
+# tests/unit/test_web_texts.py fails until every id has both). .mo files are not committed.
+LOCALE := chalicelib/web/locale
+PYBABEL := $(VENV)/bin/pybabel
+messages: venv
+	$(PYBABEL) -q extract -F babel.cfg -o $(LOCALE)/messages.pot --add-comments=Translators: \
+		--sort-by-file --add-location=file --project=stadsnatsfabriken \
+		--header-comment="# Message ids of the customer web's texts (make messages)." .
+	$(PYBABEL) update -i $(LOCALE)/messages.pot -d $(LOCALE) -D messages \
+		--no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
+	$(PYBABEL) compile -d $(LOCALE) -D messages --statistics
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -19,12 +19,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from bench.connection import connection
 from bench.emulator import EmulatorControl
 from bench.journey import SCENARIO_ADDRESSES, order_journey
 from bench.request_counts import RecordedCall, RequestCounter
 from infra.local.stack import LocalStack
 
-# DESIGN.md: one port_status per identified visit, one service_deliverable per chosen
+# docs/architecture.md: one port_status per identified visit, one service_deliverable per chosen
 # offer, one service_order per order; none for a customer who is not identified.
 MINIMUM_CITY_NETWORK_CALLS = {
     "1 activated": {"port_status": 1, "service_deliverable": 1, "service_order": 1},
@@ -55,15 +56,13 @@ class _CustomerPathStack(LocalStack):
 
 
 def _reset_process_state() -> None:
-    """Forget what was built from the environment (settings, services, cached clients)."""
+    """Forget what was built from the environment (settings, adapters, cached clients)."""
     from chalicelib.adapters.aws_clients import reset_clients
-    from chalicelib.config import settings
-    from chalicelib.web import identification
-    from chalicelib.wiring import use_services
+    from chalicelib.composition import use
+    from chalicelib.settings import settings
 
     settings.cache_clear()
-    use_services(None)
-    identification.bounce_probe.forget()
+    use(None)
     reset_clients()
 
 
@@ -137,7 +136,7 @@ def count_scenario(stack: LocalStack, scenario: str) -> ScenarioCount:
     app_url = stack.urls["app"]
     emulator.reset()
     counter = RequestCounter(record=True)
-    uninstall = counter.install()
+    uninstall = counter.install(connection())
     try:
         journey = order_journey(app_url, SCENARIO_ADDRESSES[scenario])
     finally:

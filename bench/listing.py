@@ -30,18 +30,18 @@ def in_process_dynamodb() -> Iterator[None]:
     """moto's in-process mock, with the adapters' client cache and endpoint set aside."""
     from moto import mock_aws
 
-    from chalicelib.adapters.dynamodb.client import reset_client
+    from chalicelib.adapters.aws_clients import reset_clients
 
     saved = {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION")}
     os.environ.pop("AWS_ENDPOINT_URL", None)
     os.environ.setdefault("AWS_REGION", "eu-north-1")
     os.environ.setdefault("AWS_DEFAULT_REGION", "eu-north-1")
-    reset_client()
+    reset_clients()
     try:
         with mock_aws():
             yield
     finally:
-        reset_client()
+        reset_clients()
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -70,9 +70,9 @@ def fill(
 ) -> int:
     """Write up to `count` orders; stops early at `deadline` (time.monotonic()). The number
     written."""
-    from chalicelib.adapters.dynamodb.client import dynamodb_client
+    from bench.connection import connection
 
-    client = dynamodb_client()
+    client = connection().client("dynamodb")
     batch: list[dict[str, Any]] = []
     written = 0
     for item in _items(provider_id, count, start):
@@ -131,15 +131,18 @@ class ReadMeter:
 
 
 def page_cost(table: str) -> dict[str, Any]:
+    from bench.connection import connection
     from chalicelib.adapters.cursor import CursorCodec
-    from chalicelib.adapters.dynamodb.client import dynamodb_client
+    from chalicelib.adapters.dynamodb.client import DynamoDBTable
     from chalicelib.adapters.dynamodb.orders import DynamoDBOrderStore
     from chalicelib.domain.ports import OrderFilter
 
-    store = DynamoDBOrderStore(table, CursorCodec(b"bench-listing-cursor-key-0123456789"))
+    store = DynamoDBOrderStore(
+        DynamoDBTable(table, connection()), CursorCodec(b"bench-listing-cursor-key-0123456789")
+    )
     meter = ReadMeter()
     started = time.perf_counter()
-    with meter.installed(dynamodb_client()):
+    with meter.installed(connection().client("dynamodb")):
         page = store.list_for_provider(PROVIDER, limit=PAGE, cursor=None, filter=OrderFilter())
     if len(page.items) != PAGE or any(o.provider_id != PROVIDER for o in page.items):
         raise AssertionError("the page is not this provider's 50 newest orders")
@@ -159,12 +162,14 @@ def measure(
     """Fill to `small` other providers' orders, read a page, fill up to `large`, read again.
     The provider's own `own` orders are written first, so theirs are not the newest items.
     Filling stops at `budget_s`; "large" is then what was reached (and "complete" false)."""
+    from bench.connection import connection
+    from chalicelib.adapters.dynamodb.client import DynamoDBTable
     from chalicelib.adapters.dynamodb.schema import create_table
 
     deadline = time.monotonic() + budget_s
     with in_process_dynamodb():
         table = "bench-listing"
-        create_table(table)
+        create_table(DynamoDBTable(table, connection()))
         start = datetime(2026, 1, 1, tzinfo=UTC)
         fill(table, PROVIDER, own, start)
         written = 0

@@ -68,13 +68,13 @@ class BarePath(User):
 
     def on_start(self) -> None:
         from bench.bare_path import BareOrder, BareTarget
-        from chalicelib.adapters.dynamodb.client import dynamodb_client
-        from chalicelib.adapters.sqs import sqs_client
+        from bench.connection import connection
 
         target = BareTarget(**{k: v for k, v in SPEC["bare_target"].items() if k != "auth"})
         self.bare = BareOrder(SPEC["sequence"], target)
         # The adapters' own clients and configuration, shared by all users as the app's are.
-        self.dynamodb, self.sqs = dynamodb_client(), sqs_client()
+        self.dynamodb = connection().client("dynamodb")
+        self.sqs = connection().client("sqs")
 
     def on_stop(self) -> None:
         self.bare.close()

@@ -80,7 +80,7 @@ def rows(results: dict[str, Any]) -> list[Row]:
                 Row(
                     f"city-network calls, scenario {scenario}",
                     str(value),
-                    f"{minimum} (DESIGN.md)",
+                    f"{minimum} (docs/architecture.md)",
                     ratio,
                     "= 1.0",
                     ratio == 1.0,
@@ -360,8 +360,8 @@ def markdown(results: dict[str, Any], found: list[Row], command: str, elapsed_s:
             "requests are counted on the adapters' clients by bench/request_counts.py (the "
             "counter tests/integration/test_request_counts.py uses for docs/deploy.md, which "
             "counts the ordering service alone); city-network calls from the emulator's "
-            "record. The minimum is DESIGN.md's: one `port_status` per identified visit, one "
-            "`service_deliverable` per chosen offer, one `service_order` per order.",
+            "record. The minimum is docs/architecture.md's: one `port_status` per identified "
+            "visit, one `service_deliverable` per chosen offer, one `service_order` per order.",
             "",
             *_calls_detail(results["calls"]),
             "",
@@ -424,7 +424,7 @@ def markdown(results: dict[str, Any], found: list[Row], command: str, elapsed_s:
             "## CPU per order",
             "",
             f"{cpu['orders']} scenario-1 orders through `chalice.test.Client` on app.py with "
-            "`in_memory_services()` and a fake city network (tests/unit/web_fakes.py); CPU "
+            "`InMemoryAdapters` and a fake city network (tests/unit/web_fakes.py); CPU "
             "time without the profiler, then a cProfile run over as many orders. The baseline "
             "is six requests to bench/bare_app's route through the same client. Each "
             "function's cost is its own time plus the library time it causes (walked up to "

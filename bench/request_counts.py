@@ -18,9 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.adapters.dynamodb.client import dynamodb_client
+from chalicelib.adapters.aws_clients import AwsConnection
 from chalicelib.adapters.dynamodb.schema import TABLE_DEFINITION
-from chalicelib.adapters.sqs import sqs_client
 
 # Index key attributes: an item carrying one is also written to that index.
 GSI_KEYS = [
@@ -114,9 +113,11 @@ class RequestCounter:
         elif model.name == "Query":
             self.rru += read_units(parsed.get("Items", []), self._consistent)
 
-    def install(self) -> Callable[[], None]:
+    def install(self, connection: AwsConnection) -> Callable[[], None]:
+        """Count on the clients the adapters use on `connection`."""
         handlers = []
-        for client, service in ((dynamodb_client(), "dynamodb"), (sqs_client(), "sqs")):
+        for service in ("dynamodb", "sqs"):
+            client = connection.client(service)  # type: ignore[arg-type]
             events = client.meta.events
             events.register(f"before-parameter-build.{service}", self.before_call)
             events.register(f"after-call.{service}", self.after_call)

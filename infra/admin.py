@@ -24,25 +24,26 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from chalicelib.composition import Adapters, AwsAdapters
 from chalicelib.domain.api_keys import issue_api_key, list_api_keys, revoke_api_key
 from chalicelib.domain.clock import SystemClock
 from chalicelib.domain.errors import DomainError, InvalidInput
 from chalicelib.domain.models import CityNetwork, Offer, Provider
 from chalicelib.domain.ports import ApiKeyRecord
-from chalicelib.wiring import Services, services_from_environment
+from chalicelib.settings import Settings
 
 # --- operations ------------------------------------------------------------------------
 
 
-def create_provider(svc: Services, provider_id: str, name: str) -> Provider:
+def create_provider(svc: Adapters, provider_id: str, name: str) -> Provider:
     """Creates or renames a provider."""
     provider = Provider(id=provider_id, name=name)
-    svc.deps.catalog.put_provider(provider)
+    svc.catalog.put_provider(provider)
     return provider
 
 
 def create_city_network(
-    svc: Services,
+    svc: Adapters,
     *,
     city_network_id: str,
     name: str,
@@ -59,14 +60,14 @@ def create_city_network(
         ip_ranges=tuple(ip_ranges),
         credentials_ref=credentials_ref,
     )
-    svc.deps.catalog.put_city_network(city_network)
+    svc.catalog.put_city_network(city_network)
     return city_network
 
 
-def load_offers(svc: Services, items: list[dict[str, Any]]) -> list[Offer]:
+def load_offers(svc: Adapters, items: list[dict[str, Any]]) -> list[Offer]:
     """Validates every offer, and that its provider and city network exist, before
     writing any: a bad file changes nothing."""
-    catalog = svc.deps.catalog
+    catalog = svc.catalog
     offers = [Offer.model_validate(item) for item in items]
     for offer in offers:
         catalog.get_provider(offer.provider_id)
@@ -76,7 +77,7 @@ def load_offers(svc: Services, items: list[dict[str, Any]]) -> list[Offer]:
     return offers
 
 
-def load_offers_file(svc: Services, path: Path) -> list[Offer]:
+def load_offers_file(svc: Adapters, path: Path) -> list[Offer]:
     """A JSON list of offers, or an object with an "offers" list."""
     data = json.loads(path.read_text(encoding="utf-8"))
     items = data.get("offers") if isinstance(data, dict) else data
@@ -86,18 +87,18 @@ def load_offers_file(svc: Services, path: Path) -> list[Offer]:
 
 
 def issue_key(
-    svc: Services, provider_id: str, label: str, key: str | None = None
+    svc: Adapters, provider_id: str, label: str, key: str | None = None
 ) -> tuple[str, ApiKeyRecord]:
-    svc.deps.catalog.get_provider(provider_id)  # NotFound for a typo'd provider
+    svc.catalog.get_provider(provider_id)  # NotFound for a typo'd provider
     return issue_api_key(svc.api_keys, provider_id, label, SystemClock(), key=key)
 
 
-def list_keys(svc: Services, provider_id: str) -> list[ApiKeyRecord]:
-    svc.deps.catalog.get_provider(provider_id)  # an empty list must mean "no keys", not a typo
+def list_keys(svc: Adapters, provider_id: str) -> list[ApiKeyRecord]:
+    svc.catalog.get_provider(provider_id)  # an empty list must mean "no keys", not a typo
     return list_api_keys(svc.api_keys, provider_id)
 
 
-def revoke_key(svc: Services, provider_id: str, key_id: str) -> None:
+def revoke_key(svc: Adapters, provider_id: str, key_id: str) -> None:
     revoke_api_key(svc.api_keys, provider_id, key_id, SystemClock())
 
 
@@ -154,7 +155,7 @@ def _key_line(record: ApiKeyRecord) -> str:
     return f"{record.key_id}\t{record.created_at.isoformat()}\t{revoked}\t{record.label}"
 
 
-def _run(args: argparse.Namespace, svc: Services) -> int:
+def _run(args: argparse.Namespace, svc: Adapters) -> int:
     if args.command == "create-provider":
         provider = create_provider(svc, args.id, args.name)
         print(f"provider {provider.id} saved")
@@ -202,7 +203,7 @@ def _run(args: argparse.Namespace, svc: Services) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return _run(args, services_from_environment())
+        return _run(args, AwsAdapters(Settings.from_environment()))
     except ValidationError as exc:
         for error in exc.errors(include_input=False, include_url=False):
             where = ".".join(str(p) for p in error["loc"]) or "input"

@@ -7,15 +7,21 @@ the first run and caches them in .chalice/deployments/.
 1. forms/ is copied to vendor/forms/: Chalice ships only app.py, chalicelib/ and vendor/,
    and vendor/'s contents land at the package root, so the forms end up at
    /var/task/forms, where chalicelib/adapters/form_files.py looks for them.
-2. The merge template is infra/merge-template.yaml plus what is generated, not retyped:
+2. The gettext catalogs are compiled (infra/catalogs.py: chalicelib/web/locale/*/LC_MESSAGES/
+   messages.mo) and so are the templates (chalicelib/web/template_cache/, Jinja2 bytecode,
+   so a cold function does not compile them): build output, not committed, that chalicelib/
+   carries into the zip.
+3. The merge template is infra/merge-template.yaml plus what is generated, not retyped:
    the table's keys, indexes, stream and TTL attribute from
    chalicelib/adapters/dynamodb/schema.py, and the Stage parameter pinned to this stage.
-3. `chalice package --merge-template` writes the template and the zip.
-4. Post-processing does the one thing a static merge cannot, because it depends on the
-   app's routes: for each of Metadata.RouteGroups, every path under its prefix integrates
-   with that group's function and gets its per-method throttle; the group's function is
-   completed from APIHandler (same code, handler, runtime, environment). Everything else
-   stays with APIHandler.
+4. `chalice package --merge-template` writes the template and the zip.
+5. The zip keeps only the Babel locale data of the web's languages (Babel ships every
+   locale's, 30 MB; the web negotiates between Swedish and English only).
+6. Post-processing of the template does the one thing a static merge cannot, because it
+   depends on the app's routes: for each of Metadata.RouteGroups, every path under its
+   prefix integrates with that group's function and gets its per-method throttle; the
+   group's function is completed from APIHandler (same code, handler, runtime,
+   environment). Everything else stays with APIHandler.
 """
 
 from __future__ import annotations
@@ -28,8 +34,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
+
+from infra.catalogs import compile_catalogs
 
 ROOT = Path(__file__).resolve().parents[1]
 MERGE_TEMPLATE = ROOT / "infra" / "merge-template.yaml"
@@ -38,6 +47,9 @@ FORMS = ROOT / "forms"
 VENDORED_FORMS = ROOT / "vendor" / "forms"
 API_HANDLER = "APIHandler"
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
+BABEL_LOCALE_DATA = "babel/locale-data/"
+# The web's languages (chalicelib/web/i18n.py) and what their data falls back to.
+KEPT_LOCALE_DATA = ("root", "sv", "en")
 
 Template = dict[str, Any]
 
@@ -52,10 +64,13 @@ def package(stage: str, out: Path) -> Path:
     merge = merge_template(stage)
     check_names(merge, stage, environment)
     vendor_forms()
+    compile_catalogs()
+    compile_templates()
     with tempfile.TemporaryDirectory(prefix="merge-") as scratch:
         merge_path = Path(scratch) / "merge-template.json"
         merge_path.write_text(json.dumps(merge, indent=1))
         run_chalice_package(stage, merge_path, out)
+    keep_only_our_locale_data(out / "deployment.zip")
     template_path = out / "sam.json"
     template = json.loads(template_path.read_text())
     apply_route_groups(template)
@@ -73,10 +88,18 @@ def stage_environment(stage: str) -> dict[str, str]:
     if stage not in config.get("stages", {}):
         known = ", ".join(sorted(config.get("stages", {})))
         raise PackagingError(f"stage {stage!r} is not in .chalice/config.json ({known})")
-    return {
+    environment = {
         **config.get("environment_variables", {}),
         **config["stages"][stage].get("environment_variables", {}),
     }
+    from chalicelib.settings import Settings
+
+    if Settings.from_environment(environment).allow_insecure_webhooks:
+        raise PackagingError(
+            f"stage {stage!r} sets STAGE=local, which allows plain-http webhooks to loopback; "
+            "that is for the local stack only and is never packaged"
+        )
+    return environment
 
 
 def load_merge_template() -> Template:
@@ -172,6 +195,34 @@ def run_chalice_package(stage: str, merge_path: Path, out: Path) -> None:
     env = {**os.environ}
     env.setdefault("AWS_DEFAULT_REGION", env.get("AWS_REGION", "eu-north-1"))
     subprocess.run(command, cwd=ROOT, env=env, check=True)
+
+
+def compile_templates() -> list[str]:
+    from chalicelib.web.rendering import build_environment
+    from chalicelib.web.template_cache import write_template_cache
+
+    return write_template_cache(build_environment(write_cache=True))
+
+
+def keep_only_our_locale_data(zip_path: Path) -> None:
+    """Rewrite the zip without the Babel locale data of languages the web does not speak."""
+
+    def kept(name: str) -> bool:
+        if not name.startswith(BABEL_LOCALE_DATA) or not name.endswith(".dat"):
+            return True
+        locale = name.removeprefix(BABEL_LOCALE_DATA).removesuffix(".dat")
+        return locale.split("_")[0] in KEPT_LOCALE_DATA
+
+    with zipfile.ZipFile(zip_path) as source:
+        entries = source.infolist()
+        if all(kept(entry.filename) for entry in entries):
+            return
+        slim = zip_path.with_name(zip_path.name + ".slim")
+        with zipfile.ZipFile(slim, "w") as target:
+            for entry in entries:
+                if kept(entry.filename):
+                    target.writestr(entry, source.read(entry), compress_type=entry.compress_type)
+    slim.replace(zip_path)
 
 
 # --- post-processing -------------------------------------------------------------------

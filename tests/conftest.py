@@ -25,6 +25,8 @@ os.environ.update(
         "POWERTOOLS_SERVICE_NAME": "stadsnatsfabriken",
         "POWERTOOLS_METRICS_NAMESPACE": "Stadsnatsfabriken",
         "POWERTOOLS_DEV": "false",
+        # The log guard reads the project's loggers at DEBUG (tests/security/log_guard.py).
+        "POWERTOOLS_LOG_LEVEL": "DEBUG",
     }
 )
 
@@ -54,7 +56,8 @@ def moto_endpoint() -> Iterator[str]:
 def table_name(moto_endpoint: str) -> str:
     """A fresh, empty table per test, created from the one schema definition."""
     from chalicelib.adapters.dynamodb.schema import create_table
+    from tests.aws import table
 
     name = f"t-{uuid.uuid4().hex[:12]}"
-    create_table(name)
+    create_table(table(name))
     return name

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.domain.errors import InvalidCursor
+from chalicelib.domain.ports import OrderFilter
 
 _CONTEXT = b"stadsnatsfabriken/cursor/v1\x00"
 _MAX_CURSOR_CHARS = 2048
@@ -97,17 +98,28 @@ def since_key(since: datetime) -> str:
     return f"{instant_key(since)}#~"
 
 
-def listing_position(order_id: str) -> dict[str, Any]:
-    return {"k": LISTING, "after": order_id}
+def filter_key(filter: OrderFilter) -> str:
+    """What a listing cursor is bound to besides its provider: the filters it was issued
+    for (a cursor carried over to other filters would skip or repeat orders)."""
+    status = filter.status.value if filter.status else ""
+    state = filter.activation_state.value if filter.activation_state else ""
+    return f"{status}|{state}" if status or state else ""
+
+
+def listing_position(order_id: str, filters: str = "") -> dict[str, Any]:
+    return {"k": LISTING, "after": order_id, **({"f": filters} if filters else {})}
 
 
 def changes_position(key: str) -> dict[str, Any]:
     return {"k": CHANGES, "after": key}
 
 
-def position_after(position: dict[str, Any], kind: str) -> str:
-    """The `after` key of a decoded position of `kind`; InvalidCursor for any other shape."""
+def position_after(position: dict[str, Any], kind: str, filters: str = "") -> str:
+    """The `after` key of a decoded position of `kind` issued for `filters`; InvalidCursor
+    for any other shape, and for a cursor issued for other filters."""
     after = position.get("after")
     if position.get("k") != kind or not isinstance(after, str) or not after:
         raise InvalidCursor("the cursor is not valid for this listing")
+    if position.get("f", "") != filters:
+        raise InvalidCursor("the cursor was issued for other filters; list again without it")
     return after

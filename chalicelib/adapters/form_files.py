@@ -1,14 +1,14 @@
 """Loads the form definitions (forms/*.json) from disk once per process.
 
 The directory is `forms/` at the package root: the repository root locally, /var/task/forms
-in Lambda (the build copies forms/ there). FORMS_DIR overrides it. Every file is checked when
-loaded, so a broken definition fails the first request loudly instead of mis-validating.
+in Lambda (the build copies forms/ there); the FORMS_DIR setting overrides it. Every file is
+checked when loaded, so a broken definition fails the first request loudly instead of
+mis-validating.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -21,14 +21,9 @@ DEFAULT_FORMS_DIR = Path(__file__).resolve().parents[2] / "forms"
 _MAX_FILE_BYTES = 256 * 1024
 
 
-def forms_directory() -> Path:
-    override = os.environ.get("FORMS_DIR")
-    return Path(override) if override else DEFAULT_FORMS_DIR
-
-
 def load_form_definitions(directory: Path | None = None) -> FormDefinitions:
-    """Every definition under `directory` (default: forms_directory()), cached per directory."""
-    return _load((directory or forms_directory()).resolve())
+    """Every definition under `directory` (default: forms/), cached per directory."""
+    return _load((directory or DEFAULT_FORMS_DIR).resolve())
 
 
 @lru_cache(maxsize=4)

@@ -4,27 +4,29 @@ from __future__ import annotations
 
 import logging
 
+from .aws_clients import AwsConnection
+from .dynamodb.client import DynamoDBTable
+
 logger = logging.getLogger(__name__)
 
 
-def table_problem(table_name: str) -> str | None:
-    from .dynamodb.client import dynamodb_client
-
+def table_problem(table: DynamoDBTable) -> str | None:
     try:
-        status = dynamodb_client().describe_table(TableName=table_name)["Table"]["TableStatus"]
+        description = table.client().describe_table(TableName=table.name)["Table"]
     except Exception as error:
         logger.warning("table probe failed: %s", type(error).__name__)
         return f"unreachable ({type(error).__name__})"
+    status = description["TableStatus"]
     return None if status == "ACTIVE" else f"table is {status}"
 
 
-def queue_problem(queue_url: str) -> str | None:
-    from .sqs import sqs_client
-
+def queue_problem(queue_url: str, connection: AwsConnection) -> str | None:
     if not queue_url:
         return "not configured"
     try:
-        sqs_client().get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])
+        connection.client("sqs").get_queue_attributes(
+            QueueUrl=queue_url, AttributeNames=["QueueArn"]
+        )
     except Exception as error:
         logger.warning("queue probe failed: %s", type(error).__name__)
         return f"unreachable ({type(error).__name__})"

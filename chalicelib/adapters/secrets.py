@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-import os
 import re
+from collections.abc import Mapping
 
 from ..domain.errors import NotFound
 
@@ -24,11 +24,15 @@ class StaticSecrets:
 
 class EnvironmentSecrets:
     """`SECRET_<NAME>` with every non-alphanumeric character of the name as `_`,
-    e.g. `demo-stadsnat/api` → `SECRET_DEMO_STADSNAT_API`."""
+    e.g. `demo-stadsnat/api` → `SECRET_DEMO_STADSNAT_API`, in the mapping the composition
+    root hands in (the process's environment, read live)."""
+
+    def __init__(self, environment: Mapping[str, str]) -> None:
+        self._environment = environment
 
     def get(self, name: str) -> str:
         variable = "SECRET_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
-        value = os.environ.get(variable)
+        value = self._environment.get(variable)
         if value is None:
             raise NotFound(f"secret {name!r} is not configured (set {variable})")
         return value
@@ -51,8 +55,3 @@ class ParameterStoreSecrets:
         except parameters.exceptions.GetParameterError:
             raise NotFound(f"secret {name!r} is not configured") from None
         return str(value)
-
-
-def secrets_from_environment() -> EnvironmentSecrets | ParameterStoreSecrets:
-    prefix = os.environ.get("SECRETS_SSM_PREFIX")
-    return ParameterStoreSecrets(prefix) if prefix else EnvironmentSecrets()

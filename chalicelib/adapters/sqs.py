@@ -1,53 +1,57 @@
-"""The activation queue on SQS, and an in-memory twin for unit tests."""
+"""The queues on SQS (activation and webhook queues alike), and an in-memory twin."""
 
 from __future__ import annotations
 
+import json
 import threading
-from typing import Any
 
-from ..domain.ports import ActivationMessage
-from .aws_clients import aws_client
+from pydantic import BaseModel
 
-# SQS refuses DelaySeconds above 15 minutes; longer waits travel in the message
-# (`not_before`) and the worker re-queues until it is due.
-MAX_DELAY_SECONDS = 900
+from ..domain.queues import clamped_delay
+from .aws_clients import AwsConnection
 
 
-def sqs_client() -> Any:
-    return aws_client("sqs")
+class SqsQueue[M: BaseModel]:
+    """Messages are pydantic models, sent as their JSON."""
 
-
-class SqsActivationQueue:
-    def __init__(self, queue_url: str) -> None:
+    def __init__(self, queue_url: str, connection: AwsConnection) -> None:
         self._queue_url = queue_url
+        self._connection = connection
 
-    def send(self, message: ActivationMessage, delay_seconds: int = 0) -> None:
-        sqs_client().send_message(
+    def send(self, message: M, delay_seconds: int = 0) -> None:
+        self._connection.client("sqs").send_message(
             QueueUrl=self._queue_url,
             MessageBody=message.model_dump_json(),
-            DelaySeconds=max(0, min(delay_seconds, MAX_DELAY_SECONDS)),
+            DelaySeconds=clamped_delay(delay_seconds),
         )
 
 
-class InMemoryActivationQueue:
+class InMemoryQueue[M]:
+    """Keeps what was sent (delays clamped as SQS would); tests drive the consumers with
+    `take()` instead of waiting."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.sent: list[tuple[ActivationMessage, int]] = []
+        self.sent: list[tuple[M, int]] = []
 
-    def send(self, message: ActivationMessage, delay_seconds: int = 0) -> None:
+    def send(self, message: M, delay_seconds: int = 0) -> None:
         with self._lock:
-            self.sent.append((message, delay_seconds))
+            self.sent.append((message, clamped_delay(delay_seconds)))
+
+    def take(self) -> list[tuple[M, int]]:
+        """Everything queued so far, emptying the queue."""
+        with self._lock:
+            taken, self.sent = self.sent, []
+        return taken
 
     @property
-    def messages(self) -> list[ActivationMessage]:
+    def messages(self) -> list[M]:
         return [message for message, _ in self.sent]
 
 
-def create_queues(names: list[str]) -> dict[str, str]:
+def create_queues(names: list[str], connection: AwsConnection) -> dict[str, str]:
     """Create each queue with a DLQ (local stack and tests); returns name -> URL."""
-    import json
-
-    client = sqs_client()
+    client = connection.client("sqs")
     urls: dict[str, str] = {}
     for name in names:
         dlq_url = client.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from chalice.app import Request
 
+from chalicelib.composition import adapters
 from chalicelib.domain.api_keys import authenticate
-from chalicelib.wiring import services
 
 API_KEY_HEADER = "x-api-key"
 
 
 def authenticate_request(request: Request) -> str:
     """The provider id; Unauthorized for a missing, unknown or revoked key."""
-    return authenticate(services().api_keys, request.headers.get(API_KEY_HEADER))
+    return authenticate(adapters().api_keys, request.headers.get(API_KEY_HEADER))

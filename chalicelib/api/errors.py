@@ -13,6 +13,7 @@ from typing import Any
 from chalice.app import Response
 from pydantic import ValidationError
 
+from chalicelib.domain.activation.provider import ActivationQueueUnavailable
 from chalicelib.domain.errors import (
     ConcurrentModification,
     Conflict,
@@ -22,7 +23,6 @@ from chalicelib.domain.errors import (
     NotFound,
     Unauthorized,
 )
-from chalicelib.domain.provider_orders import ActivationQueueUnavailable
 
 Headers = dict[str, str | list[str]]
 JSON_HEADERS: Headers = {"Content-Type": "application/json"}

@@ -1,10 +1,15 @@
 """The request pipeline every provider API operation runs through, in this order:
 authenticate, check path parameters, query, headers, body size, media type and body,
-then the handler; any error becomes the JSON error body of `errors.py`.
+then the handler; any error becomes the JSON error body of `errors.py`. Every answer
+carries `RESPONSE_HEADERS`: orders hold personal data, so nothing may cache or sniff them.
+
+Ambiguity is refused, not resolved: a query parameter given twice, or a JSON object with
+a key twice, is a 400 (which of the two would a proxy, a log or another parser have seen?).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 
@@ -27,9 +32,21 @@ logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
 _JSON_MEDIA = re.compile(r"^application/(?:[\w.+-]+\+)?json$")
+RESPONSE_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
 def run_operation(op: Operation, request: Request, params: dict[str, str]) -> Response:
+    from chalicelib.logs import correlated, request_id
+
+    # The order the call is about, else the gateway's request id, labels its log lines.
+    correlation_id = params.get("order_id") or request_id(request.context)
+    with correlated(correlation_id, operation=op.operation_id):
+        response = _answer(op, request, params)
+    response.headers = {**(response.headers or {}), **RESPONSE_HEADERS}
+    return response
+
+
+def _answer(op: Operation, request: Request, params: dict[str, str]) -> Response:
     try:
         return _run(op, request, params)
     except ApiError as exc:
@@ -58,6 +75,14 @@ def _run(op: Operation, request: Request, params: dict[str, str]) -> Response:
         # store sees it (a store key has length and character limits of its own).
         if not re.fullmatch(p.pattern, value):
             raise NotFound(p.not_found.format(value))
+    repeated = repeated_parameters(request)
+    if repeated:
+        raise ApiError(
+            400,
+            "repeated_parameter",
+            f"each query parameter may be given once: {', '.join(repeated)}",
+            details=[{"field": f"query.{name}", "loc": ["query", name]} for name in repeated],
+        )
     query = _parse_query(op.query, request) if op.query is not None else None
     for h in op.headers:
         header = request.headers.get(h.name.lower())
@@ -80,6 +105,43 @@ def _run(op: Operation, request: Request, params: dict[str, str]) -> Response:
     return op.handler(call)
 
 
+def repeated_parameters(request: Request) -> list[str]:
+    """The query parameters given more than once, sorted."""
+    params = request.query_params
+    if not params:
+        return []
+    return sorted(name for name in params if len(params.getlist(name)) > 1)
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    seen: dict[str, object] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _DuplicateKey(key)
+        seen[key] = value
+    return seen
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _check_unique_keys(raw: bytes) -> None:
+    """400 for a JSON object with a key twice. Invalid JSON is left to pydantic's parse,
+    which names where it broke."""
+    try:
+        json.loads(raw, object_pairs_hook=_no_duplicate_keys)
+    except _DuplicateKey as duplicate:
+        # The key is the client's own text: named only when it is short and plain.
+        key = str(duplicate)
+        shown = f" ({key!r})" if len(key) <= 64 and key.isprintable() else ""
+        raise ApiError(
+            400, "duplicate_key", f"a JSON object in the body has a key twice{shown}"
+        ) from None
+    except ValueError:
+        return
+
+
 def _parse_query(model: type[BaseModel], request: Request) -> BaseModel:
     try:
         return model.model_validate(dict(request.query_params or {}))
@@ -100,6 +162,7 @@ def _parse_body(model: type[BaseModel], request: Request) -> BaseModel:
             raise ApiError(415, "unsupported_media_type", "the body must be application/json")
     if not raw.strip():
         raw = b"{}"
+    _check_unique_keys(raw)
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:

@@ -17,16 +17,14 @@ from chalicelib.domain.models import (
     ActivationState,
     Category,
     CityNetworkCall,
-    Customer,
     Offer,
     Order,
     OrderEvent,
     OrderEventKind,
     OrderStatus,
-    Reason,
-    Service,
 )
 from chalicelib.domain.ports import OrderPage
+from chalicelib.domain.provider_view import OrderView
 
 ORDER_ID_PATTERN = r"^ord_[0-9A-HJKMNP-TV-Z]{26}$"
 # Printable ASCII without spaces: safe in a header and in a token store key.
@@ -35,11 +33,13 @@ MAX_LIMIT = 100
 DEFAULT_LIMIT = 50
 
 
-class _In(BaseModel):
+class In(BaseModel):
+    """A request body or query: unknown fields are refused."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class _Out(BaseModel):
+class Out(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
@@ -57,7 +57,7 @@ UtcDatetime = Annotated[AwareDatetime, AfterValidator(_as_utc)]
 # --- requests --------------------------------------------------------------------------
 
 
-class ListOrdersQuery(_In):
+class ListOrdersQuery(In):
     """Query parameters of GET /orders. Unknown query parameters are ignored (proxies and
     cache-busters add them); known ones are validated."""
 
@@ -89,17 +89,17 @@ class ListOrdersQuery(_In):
     )
 
 
-class StatusChangeIn(_In):
+class StatusChangeIn(In):
     status: OrderStatus
     note: str | None = Field(default=None, max_length=4000)
 
 
-class MessageIn(_In):
+class MessageIn(In):
     type: Literal["log", "alert", "error", "system"]
     text: str = Field(min_length=1, max_length=4000)
 
 
-class ActivationIn(_In):
+class ActivationIn(In):
     date: dt.date | None = Field(
         default=None,
         description=(
@@ -111,72 +111,25 @@ class ActivationIn(_In):
 # --- responses -------------------------------------------------------------------------
 
 
-class ErrorBody(_Out):
+class ErrorBody(Out):
     code: str = Field(description="Stable, machine-readable.")
     message: str = Field(description="For humans; may change.")
     details: Any = None
 
 
-class ErrorOut(_Out):
+class ErrorOut(Out):
     error: ErrorBody
 
 
-class ActivationOut(_Out):
-    state: ActivationState
-    date: dt.date | None
-    reason: Reason | None
-    attempts: int
-    updated_at: dt.datetime
-
-
-class OrderOut(_Out):
-    id: str
-    provider_id: str
-    offer_id: str
-    city_network_id: str | None
-    access_id: str | None
-    identified: bool
-    service: Service
-    customer: Customer
-    details: dict[str, Any]
-    extra: dict[str, Any]
-    requested_date: dt.date | None
-    activation: ActivationOut
-    status: OrderStatus
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    version: int
+class OrderOut(OrderView):
+    """The order as its provider sees it (the same representation a webhook carries)."""
 
     @classmethod
     def from_domain(cls, order: Order) -> OrderOut:
-        a = order.activation
-        return cls(
-            id=order.id,
-            provider_id=order.provider_id,
-            offer_id=order.offer_id,
-            city_network_id=order.city_network_id,
-            access_id=order.access_id,
-            identified=order.identified,
-            service=order.service,
-            customer=order.customer,
-            details=order.details,
-            extra=order.extra,
-            requested_date=order.requested_date,
-            activation=ActivationOut(
-                state=a.state,
-                date=a.date,
-                reason=a.reason,
-                attempts=a.attempts,
-                updated_at=a.updated_at,
-            ),
-            status=order.status,
-            created_at=order.created_at,
-            updated_at=order.updated_at,
-            version=order.version,
-        )
+        return cls.from_order(order)
 
 
-class OrderListOut(_Out):
+class OrderListOut(Out):
     items: list[OrderOut]
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next page; null on the last page."
@@ -200,7 +153,7 @@ class OrderListOut(_Out):
         )
 
 
-class EventOut(_Out):
+class EventOut(Out):
     id: str
     order_id: str
     kind: OrderEventKind
@@ -232,11 +185,11 @@ class EventOut(_Out):
         )
 
 
-class EventListOut(_Out):
+class EventListOut(Out):
     items: list[EventOut] = Field(description="Oldest first.")
 
 
-class OfferOut(_Out):
+class OfferOut(Out):
     id: str
     city_network_id: str
     service_uid: str
@@ -260,5 +213,5 @@ class OfferOut(_Out):
         )
 
 
-class OfferListOut(_Out):
+class OfferListOut(Out):
     items: list[OfferOut]

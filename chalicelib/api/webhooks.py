@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 
 from chalice.app import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from chalicelib.composition import adapters
 from chalicelib.domain import webhook_delivery
 from chalicelib.domain.webhooks import (
     DELIVERY_ID_PATTERN,
@@ -22,11 +23,10 @@ from chalicelib.domain.webhooks import (
     DeliveryState,
     WebhookEndpoint,
 )
-from chalicelib.webhook_wiring import webhook_deps
 
-from .errors import JSON_HEADERS
 from .openapi import Call, PathParam
-from .routes import BODY_ERRORS, api
+from .registry import BODY_ERRORS, api, json_response
+from .schemas import In, Out
 
 DELIVERY_ID = PathParam(
     name="delivery_id",
@@ -36,18 +36,10 @@ DELIVERY_ID = PathParam(
 )
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
 # --- requests --------------------------------------------------------------------------
 
 
-class WebhookIn(_In):
+class WebhookIn(In):
     url: str = Field(
         min_length=1,
         max_length=2048,
@@ -63,7 +55,7 @@ class WebhookIn(_In):
     )
 
 
-class DeliveriesQuery(_In):
+class DeliveriesQuery(In):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     limit: int = Field(default=50, ge=1, le=100, description="Page size, 1 to 100.")
@@ -78,14 +70,14 @@ class DeliveriesQuery(_In):
 # --- responses -------------------------------------------------------------------------
 
 
-class SecretInfoOut(_Out):
+class SecretInfoOut(Out):
     created_at: dt.datetime
     expires_at: dt.datetime | None = Field(
         description="null for the current secret; the end of a rotated secret's grace period."
     )
 
 
-class WebhookOut(_Out):
+class WebhookOut(Out):
     url: str
     event_types: list[str] = Field(description="The event types delivered.")
     disabled: bool = Field(description="True after the endpoint answered 410 Gone.")
@@ -124,7 +116,7 @@ class WebhookOut(_Out):
         )
 
 
-class AttemptOut(_Out):
+class AttemptOut(Out):
     number: int
     at: dt.datetime
     ok: bool
@@ -146,7 +138,7 @@ class AttemptOut(_Out):
         )
 
 
-class DeliveryOut(_Out):
+class DeliveryOut(Out):
     id: str
     event_id: str
     event_type: str
@@ -174,7 +166,7 @@ class DeliveryOut(_Out):
         )
 
 
-class DeliveryListOut(_Out):
+class DeliveryListOut(Out):
     items: list[DeliveryOut] = Field(description="Newest first.")
     next_cursor: str | None
 
@@ -183,10 +175,6 @@ class DeliveryListOut(_Out):
         return cls(
             items=[DeliveryOut.from_domain(d) for d in page.items], next_cursor=page.next_cursor
         )
-
-
-def _json(status: int, model: BaseModel) -> Response:
-    return Response(body=model.model_dump_json(), status_code=status, headers=JSON_HEADERS)
 
 
 # --- operations ------------------------------------------------------------------------
@@ -208,11 +196,11 @@ def _json(status: int, model: BaseModel) -> Response:
 )
 def put_webhook(call: Call) -> Response:
     body = call.body_as(WebhookIn)
-    deps = webhook_deps()
+    deps = adapters()
     endpoint, secret = webhook_delivery.configure_endpoint(
         call.provider_id, body.url, body.event_types, deps
     )
-    return _json(200, WebhookOut.from_domain(endpoint, deps.clock.now(), secret))
+    return json_response(200, WebhookOut.from_domain(endpoint, deps.clock.now(), secret))
 
 
 @api.operation(
@@ -224,9 +212,9 @@ def put_webhook(call: Call) -> Response:
     errors=(404,),
 )
 def get_webhook(call: Call) -> Response:
-    deps = webhook_deps()
+    deps = adapters()
     endpoint = webhook_delivery.get_endpoint(call.provider_id, deps)
-    return _json(200, WebhookOut.from_domain(endpoint, deps.clock.now()))
+    return json_response(200, WebhookOut.from_domain(endpoint, deps.clock.now()))
 
 
 @api.operation(
@@ -238,9 +226,9 @@ def get_webhook(call: Call) -> Response:
     errors=(404,),
 )
 def delete_webhook(call: Call) -> Response:
-    deps = webhook_deps()
+    deps = adapters()
     endpoint = webhook_delivery.delete_endpoint(call.provider_id, deps)
-    return _json(200, WebhookOut.from_domain(endpoint, deps.clock.now()))
+    return json_response(200, WebhookOut.from_domain(endpoint, deps.clock.now()))
 
 
 @api.operation(
@@ -256,9 +244,9 @@ def delete_webhook(call: Call) -> Response:
     errors=(404, 409),
 )
 def rotate_webhook_secret(call: Call) -> Response:
-    deps = webhook_deps()
+    deps = adapters()
     endpoint, secret = webhook_delivery.rotate_endpoint_secret(call.provider_id, deps)
-    return _json(200, WebhookOut.from_domain(endpoint, deps.clock.now(), secret))
+    return json_response(200, WebhookOut.from_domain(endpoint, deps.clock.now(), secret))
 
 
 @api.operation(
@@ -270,8 +258,8 @@ def rotate_webhook_secret(call: Call) -> Response:
     errors=(404,),
 )
 def test_webhook(call: Call) -> Response:
-    delivery = webhook_delivery.send_test_event(call.provider_id, webhook_deps())
-    return _json(202, DeliveryOut.from_domain(delivery))
+    delivery = webhook_delivery.send_test_event(call.provider_id, adapters())
+    return json_response(202, DeliveryOut.from_domain(delivery))
 
 
 @api.operation(
@@ -286,9 +274,9 @@ def test_webhook(call: Call) -> Response:
 def list_webhook_deliveries(call: Call) -> Response:
     q = call.query_as(DeliveriesQuery)
     page = webhook_delivery.list_deliveries(
-        call.provider_id, limit=q.limit, cursor=q.cursor, deps=webhook_deps()
+        call.provider_id, limit=q.limit, cursor=q.cursor, deps=adapters()
     )
-    return _json(200, DeliveryListOut.from_page(page))
+    return json_response(200, DeliveryListOut.from_page(page))
 
 
 @api.operation(
@@ -302,7 +290,5 @@ def list_webhook_deliveries(call: Call) -> Response:
     path_params=(DELIVERY_ID,),
 )
 def redeliver_webhook(call: Call) -> Response:
-    delivery = webhook_delivery.redeliver(
-        call.provider_id, call.params["delivery_id"], webhook_deps()
-    )
-    return _json(202, DeliveryOut.from_domain(delivery))
+    delivery = webhook_delivery.redeliver(call.provider_id, call.params["delivery_id"], adapters())
+    return json_response(202, DeliveryOut.from_domain(delivery))

@@ -1,4 +1,4 @@
-"""Judging a bounce callback (direct-activation.md, Our assumptions: "Bounce results are signed").
+"""Judging a bounce callback (docs/protocols/direct-activation.md, "Identification").
 
 Pure: the caller looks up the nonce it issued and the secret, and records the nonce as used;
 this module only decides. A callback binds the browser to an outlet only when every check

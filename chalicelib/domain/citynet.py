@@ -3,7 +3,7 @@
 Every call returns a result with its outcome and timing; no call raises for anything the
 city network answers or fails to answer. `refused` means the city network said no (a
 well-formed refusal); `transient` means we do not know (timeout, connection error,
-502/503/504, unparseable reply) and may retry (direct-activation.md, Our assumptions).
+502/503/504, unparseable reply) and may retry (docs/protocols/direct-activation.md).
 """
 
 from __future__ import annotations

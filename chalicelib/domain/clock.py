@@ -1,4 +1,5 @@
-"""Time. Swedish time decides what "today" means (direct-activation.md, Our assumptions)."""
+"""Time. Swedish time decides what "today" means (docs/protocols/direct-activation.md,
+"Our assumptions")."""
 
 from __future__ import annotations
 

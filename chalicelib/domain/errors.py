@@ -48,17 +48,6 @@ class AlreadyExists(Conflict):
     code = "already_exists"
 
 
-class NotDeliverable(DomainError):
-    """The city network said the service cannot be delivered to this outlet (scenario 3)."""
-
-    code = "not_deliverable"
-
-    def __init__(self, message: str, *, reason_code: str, customer_message: str) -> None:
-        super().__init__(message, details={"reason_code": reason_code})
-        self.reason_code = reason_code
-        self.customer_message = customer_message
-
-
 class CityNetworkUnavailable(DomainError):
     """A transient city-network fault where no order exists yet to keep (e.g. a check)."""
 

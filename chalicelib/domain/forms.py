@@ -6,8 +6,9 @@ fieldset. The same definitions drive the HTML and the server-side validation, so
 cannot drift apart.
 
 Validation never raises for anything a visitor can send: every problem becomes a per-field
-message in Swedish and English. Only broken definitions raise (`FormDefinitionError`), and an
-offer naming a missing extension raises `NotFound`.
+message in Swedish and English (the gettext catalogs', domain/texts.py). Only broken
+definitions raise (`FormDefinitionError`), and an offer naming a missing extension raises
+`NotFound`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pydantic import ValidationError as ModelValidationError
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.models import ID_PATTERN, Category, Customer
 from chalicelib.domain.requested_dates import is_within_bounds
+from chalicelib.domain.texts import N_, in_both, translated
 
 if TYPE_CHECKING:
     from jsonschema import FormatChecker
@@ -449,91 +451,89 @@ def _format_checker(parsers: Mapping[str, Callable[[str], object]]) -> FormatChe
 
 @dataclass(frozen=True)
 class FieldError:
+    """One problem with an answer, in Swedish and English. The domain's own messages come
+    from the gettext catalogs (`of`, `labelled`); a definition's `x-ui.errors` override
+    brings its own two texts."""
+
     message_sv: str
     message_en: str
 
+    @classmethod
+    def of(cls, message: str, **values: object) -> FieldError:
+        """A message id (marked with N_) in both languages."""
+        swedish, english = in_both(message, **values)
+        return cls(swedish, english)
 
-_FORMAT_MESSAGES: Mapping[tuple[str, str], FieldError] = {
-    ("personnummer", "invalid"): FieldError(
-        "Ange ett giltigt personnummer eller samordningsnummer, 12 siffror: ÅÅÅÅMMDD-NNNN",
-        "Enter a valid Swedish personal identity or coordination number, 12 digits: YYYYMMDD-NNNN",
+    @classmethod
+    def labelled(cls, message: str, spec: FieldSpec) -> FieldError:
+        """A message id naming the field as `%(label)s`, each language with its own label."""
+        return cls(
+            translated(message, "sv", label=spec.label_sv),
+            translated(message, "en", label=spec.label_en),
+        )
+
+
+_FORMAT_MESSAGES: Mapping[tuple[str, str], str] = {
+    ("personnummer", "invalid"): N_(
+        "Enter a valid Swedish personal identity or coordination number, 12 digits: YYYYMMDD-NNNN"
     ),
-    ("swedish-phone", "invalid"): FieldError(
-        "Ange ett giltigt svenskt telefonnummer, till exempel 070-123 45 67",
-        "Enter a valid Swedish phone number, for example 070-123 45 67",
+    ("swedish-phone", "invalid"): N_(
+        "Enter a valid Swedish phone number, for example 070-123 45 67"
     ),
-    ("postal-code", "invalid"): FieldError(
-        "Ange ett postnummer med fem siffror, till exempel 123 45",
-        "Enter a postal code of five digits, for example 123 45",
+    ("postal-code", "invalid"): N_("Enter a postal code of five digits, for example 123 45"),
+    ("requested-date", "invalid"): N_("Enter the date as YYYY-MM-DD, for example 2025-09-01"),
+    ("requested-date", "out_of_range"): N_(
+        "The date must be today or later and at most one year ahead"
     ),
-    ("requested-date", "invalid"): FieldError(
-        "Ange datumet som ÅÅÅÅ-MM-DD, till exempel 2025-09-01",
-        "Enter the date as YYYY-MM-DD, for example 2025-09-01",
-    ),
-    ("requested-date", "out_of_range"): FieldError(
-        "Datumet kan tidigast vara i dag och senast om ett år",
-        "The date must be today or later and at most one year ahead",
-    ),
-    ("email", "invalid"): FieldError(
-        "Ange en giltig e-postadress, till exempel namn@exempel.se",
-        "Enter a valid email address, for example name@example.com",
-    ),
+    ("email", "invalid"): N_("Enter a valid email address, for example name@example.com"),
 }
-_REPEATED = FieldError(
-    "Fältet skickades mer än en gång. Ladda om sidan och försök igen.",
-    "The field was sent more than once. Reload the page and try again.",
-)
-_TOO_LONG = FieldError("Värdet är för långt", "The value is too long")
-_BAD_CHARACTERS = FieldError(
-    "Fältet innehåller tecken som inte är tillåtna",
-    "The field contains characters that are not allowed",
-)
-_NOT_INTEGER = FieldError("Ange ett heltal", "Enter a whole number")
-_BAD_CHECKBOX = FieldError("Ogiltigt värde för kryssrutan", "Invalid value for the checkbox")
-_UNKNOWN_FIELDS = FieldError(
-    "Formuläret innehöll okända fält. Ladda om sidan och försök igen.",
-    "The form contained unknown fields. Reload the page and try again.",
-)
-_CHECK_VALUE = FieldError("Kontrollera värdet", "Check the value")
+_REPEATED = N_("The field was sent more than once. Reload the page and try again.")
+_TOO_LONG = N_("The value is too long")
+_BAD_CHARACTERS = N_("The field contains characters that are not allowed")
+_NOT_INTEGER = N_("Enter a whole number")
+_BAD_CHECKBOX = N_("Invalid value for the checkbox")
+_UNKNOWN_FIELDS = N_("The form contained unknown fields. Reload the page and try again.")
+_CHECK_VALUE = N_("Check the value")
+_CHOOSE_ONE = N_("%(label)s: choose one")
+_REQUIRED = N_("%(label)s is required")
+_TICK_THE_BOX = N_("You must tick the box")
+_AT_MOST_CHARACTERS = N_("At most %(count)s characters")
+_AT_LEAST = N_("The value must be at least %(minimum)s")
+_AT_MOST = N_("The value must be at most %(maximum)s")
 
 
 def _schema_message(
     spec: FieldSpec | None, ui: Mapping[str, Any], error: SchemaError, keyword: str
 ) -> FieldError:
     if spec is None:
-        return _CHECK_VALUE
+        return FieldError.of(_CHECK_VALUE)
     override = ui.get("errors", {}).get(keyword)
     if override:
         return FieldError(override["sv"], override["en"])
     value = error.validator_value
     match keyword:
         case "required" | "enum" if spec.options:
-            return FieldError(
-                f"{spec.label_sv}: välj ett alternativ", f"{spec.label_en}: choose one"
-            )
+            return FieldError.labelled(_CHOOSE_ONE, spec)
         case "required" | "minLength":
-            return FieldError(f"{spec.label_sv} måste fyllas i", f"{spec.label_en} is required")
+            return FieldError.labelled(_REQUIRED, spec)
         case "format":
             kind = getattr(error.cause, "kind", "invalid")
             format_name = str(value)
-            return _FORMAT_MESSAGES.get((format_name, kind)) or _FORMAT_MESSAGES.get(
+            message = _FORMAT_MESSAGES.get((format_name, kind)) or _FORMAT_MESSAGES.get(
                 (format_name, "invalid"), _CHECK_VALUE
             )
+            return FieldError.of(message)
         case "const" if spec.value_type == "boolean":
-            return FieldError("Du måste kryssa i rutan", "You must tick the box")
+            return FieldError.of(_TICK_THE_BOX)
         case "maxLength":
-            return FieldError(f"Högst {value} tecken", f"At most {value} characters")
+            return FieldError.of(_AT_MOST_CHARACTERS, count=value)
         case "minimum":
-            return FieldError(
-                f"Värdet måste vara minst {value}", f"The value must be at least {value}"
-            )
+            return FieldError.of(_AT_LEAST, minimum=value)
         case "maximum":
-            return FieldError(
-                f"Värdet får vara högst {value}", f"The value must be at most {value}"
-            )
+            return FieldError.of(_AT_MOST, maximum=value)
         case "type" if spec.value_type == "integer":
-            return _NOT_INTEGER
-    return _CHECK_VALUE
+            return FieldError.of(_NOT_INTEGER)
+    return FieldError.of(_CHECK_VALUE)
 
 
 # --- validation --------------------------------------------------------------------------
@@ -573,7 +573,7 @@ def validate_submission(
     specs = {spec.name: spec for spec in form.fields}
     errors: dict[str, FieldError] = {}
     if any(name not in specs and name not in ignored for name in raw):
-        errors[FORM_ERROR_KEY] = _UNKNOWN_FIELDS
+        errors[FORM_ERROR_KEY] = FieldError.of(_UNKNOWN_FIELDS)
 
     values: dict[str, str] = {}
     typed: dict[str, object] = {}
@@ -623,16 +623,16 @@ def _convert(
 ) -> tuple[FieldError | None, object]:
     """(problem, typed value); a None value means "not answered"."""
     if len(submitted) > 1:
-        return _REPEATED, None
+        return FieldError.of(_REPEATED), None
     text = submitted[0] if submitted else None
     if text is not None:
         if not isinstance(text, str):
-            return _BAD_CHARACTERS, None
+            return FieldError.of(_BAD_CHARACTERS), None
         if len(text) > MAX_VALUE_LENGTH:
-            return _TOO_LONG, None
+            return FieldError.of(_TOO_LONG), None
         text = text.strip()
         if any(unicodedata.category(c) in _DISALLOWED_CATEGORIES for c in text):
-            return _BAD_CHARACTERS, None
+            return FieldError.of(_BAD_CHARACTERS), None
         text = unicodedata.normalize("NFC", text)
     if spec.value_type == "boolean":
         # Browsers send a checkbox only when it is ticked.
@@ -640,12 +640,12 @@ def _convert(
             return None, False
         if text.lower() in _TRUE:
             return None, True
-        return _BAD_CHECKBOX, None
+        return FieldError.of(_BAD_CHECKBOX), None
     if not text:
         return None, None if spec.required else spec.default
     if spec.value_type == "integer":
         if not re.fullmatch(r"[+-]?[0-9]{1,9}", text):
-            return _NOT_INTEGER, None
+            return FieldError.of(_NOT_INTEGER), None
         return None, int(text)
     if _property(form, spec).get("x-normalize") == "uppercase":
         text = text.upper()
@@ -679,7 +679,7 @@ def _schema_errors(
             name = error.path[0]
             found.append((name, _message(fieldset, specs.get(name), error, str(error.validator))))
         else:
-            found.append((FORM_ERROR_KEY, _CHECK_VALUE))
+            found.append((FORM_ERROR_KEY, FieldError.of(_CHECK_VALUE)))
     return found
 
 
@@ -714,7 +714,8 @@ def _accept(
     except ModelValidationError as exc:
         # Only reachable if the definitions allow what the model does not; still no 500.
         errors = {
-            str(e["loc"][0]) if e["loc"] else FORM_ERROR_KEY: _CHECK_VALUE for e in exc.errors()
+            str(e["loc"][0]) if e["loc"] else FORM_ERROR_KEY: FieldError.of(_CHECK_VALUE)
+            for e in exc.errors()
         }
         return FormRejected(errors=errors, values=values)
     return FormAccepted(

@@ -1,4 +1,4 @@
-"""Signed bounce results (direct-activation.md, Our assumptions: "Bounce results are signed").
+"""Signed bounce results (docs/protocols/direct-activation.md, "Identification").
 
 The portal sends the browser to `<bounce_url>?return_url=<url>&nonce=<nonce>`. The bounce
 server redirects back to `return_url` with the query parameters
@@ -13,11 +13,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
-
-BounceStatus = Literal["ok", "not found", "error"]
 
 
 class BounceResult(BaseModel):

@@ -1,4 +1,4 @@
-"""The order broker's vocabulary as pydantic models (see DESIGN.md, "Vocabulary")."""
+"""The order broker's vocabulary as pydantic models (docs/architecture.md, "Vocabulary")."""
 
 from __future__ import annotations
 
@@ -88,8 +88,12 @@ class PortStatus(Frozen):
     city_network_owns_cpe: bool | None = None
     services: tuple[ServiceOnPort, ...] = ()
 
+    def service(self, service_uid: str) -> ServiceOnPort | None:
+        """The service on this port, if it is there (an earlier order went through)."""
+        return next((s for s in self.services if s.service_uid == service_uid), None)
+
     def has_service(self, service_uid: str) -> bool:
-        return any(s.service_uid == service_uid for s in self.services)
+        return self.service(service_uid) is not None
 
 
 class Reason(Frozen):
@@ -182,6 +186,12 @@ class Order(Frozen):
     # Hash of the receipt token (the customer's link to this order); never the token itself.
     receipt_token_hash: str | None = Field(default=None, repr=False)
 
+    def stamp_after(self, now: dt.datetime) -> dt.datetime:
+        """The `updated_at` of a change made at `now`: never earlier than the stored one,
+        even when this process's clock lags, because the providers' change feed is ordered
+        by it and must not see time run back."""
+        return max(now, self.updated_at + dt.timedelta(microseconds=1))
+
     def next_version(self, **changes: Any) -> Order:
         """A copy with `changes`, one version later. Validates like construction does."""
         data = self.model_dump()
@@ -228,3 +238,7 @@ class OrderEvent(Frozen):
     # the order as of this change even when relayed later. Internal: the payload is built
     # from it through the provider-facing representation, never sent as is.
     order_snapshot: Order | None = Field(default=None, repr=False)
+    # This event left an activation attempt `pending`: the table stream's relay queues a
+    # later look at the attempt, so a crash between this write and the attempt's own step
+    # cannot leave the order pending for ever (docs/architecture.md, "No order left behind").
+    activation_intent: bool = False

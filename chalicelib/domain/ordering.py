@@ -1,4 +1,4 @@
-"""The customer's path through the four scenarios (DESIGN.md, "The four scenarios").
+"""The customer's path through the four scenarios (docs/architecture.md, "The four scenarios").
 
 Each function makes at most the one city-network call its step needs: one `port_status`
 for the offers, one `service_deliverable` per chosen offer, one `service_order` per order,
@@ -13,15 +13,11 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .activation import (
-    activation_changed_event,
-    call_event,
-    read_service_order_reply,
-    retry_delay,
-)
+from .activation.customer import activate_new_order
+from .activation.events import call_event
 from .citynet import CallResult, DeliverableResult
 from .clock import today_in_sweden
-from .errors import CityNetworkUnavailable, ConcurrentModification, NotFound
+from .errors import CityNetworkUnavailable, NotFound
 from .ids import new_attempt_id, new_event_id, new_order_id
 from .models import (
     Activation,
@@ -37,8 +33,9 @@ from .models import (
     PortStatus,
     Service,
 )
-from .ports import ActivationMessage, Deps
+from .ports import Deps
 from .requested_dates import checked_requested_date
+from .texts import N_, in_both
 
 logger = logging.getLogger(__name__)
 
@@ -61,9 +58,6 @@ class OffersView(BaseModel):
     # True when port_status failed transiently: offers are shown, the port is unknown.
     port_unknown: bool = False
     port_call: CallResult | None = Field(default=None, exclude=True)
-
-    def offer_is_active(self, offer: Offer) -> bool:
-        return self.port is not None and self.port.has_service(offer.service_uid)
 
 
 class OrderRequest(BaseModel):
@@ -115,43 +109,38 @@ def offers_on_access(access: Access, deps: Deps) -> OffersView:
     )
 
 
-# What a refusal means for the customer, in plain Swedish (and English), by code.
-_REFUSAL_TEXTS: dict[str, tuple[str, str]] = {
-    "404": (
-        "Stadsnätet känner inte igen ditt uttag. Kontakta din fastighetsägare eller "
-        "stadsnätet så att uttaget kan registreras, och försök sedan igen.",
+# What a deliverability "no" means for the customer, by the city network's code (message ids
+# for the gettext catalogs; domain/texts.py gives both languages).
+NOT_DELIVERABLE_TEXTS: dict[str, str] = {
+    "404": N_(
         "The city network does not recognise your outlet. Contact your landlord or the city "
-        "network to have it registered, then try again.",
+        "network to have it registered, then try again."
     ),
-    "426": (
-        "Tjänsten kräver att anslutningen till ditt uttag uppgraderas. Kontakta stadsnätet "
-        "och fråga om en uppgradering, eller välj en annan tjänst.",
+    "426": N_(
         "This service needs the connection to your outlet to be upgraded. Ask the city "
-        "network about an upgrade, or choose another service.",
+        "network about an upgrade, or choose another service."
     ),
-    "428": (
-        "Utrustningen i ditt uttag (fiberboxen) räcker inte för tjänsten och behöver bytas. "
-        "Kontakta stadsnätet för att få ny utrustning, eller välj en annan tjänst.",
+    "428": N_(
         "The equipment at your outlet (the fibre box) is not sufficient for this service and "
         "must be replaced. Contact the city network for new equipment, or choose another "
-        "service.",
+        "service."
     ),
 }
-_GENERIC_REFUSAL = (
-    "Tjänsten kan inte levereras till ditt uttag just nu. Välj gärna en annan tjänst.",
-    "This service cannot be delivered to your outlet right now. Please choose another one.",
+NOT_DELIVERABLE_OTHERWISE = N_(
+    "This service cannot be delivered to your outlet right now. Please choose another one."
 )
 
 
-def describe_refusal(result: DeliverableResult) -> Deliverability:
+def not_deliverable(result: DeliverableResult) -> Deliverability:
+    """The customer's explanation of a deliverability "no", in Swedish and English."""
     code = result.code or "unknown"
-    if code in _REFUSAL_TEXTS:
-        swedish, english = _REFUSAL_TEXTS[code]
+    if code in NOT_DELIVERABLE_TEXTS:
+        swedish, english = in_both(NOT_DELIVERABLE_TEXTS[code])
     elif code.startswith("5") and result.message:
-        # A 5xx refusal carries the city network's own message for the customer.
+        # A 5xx "no" carries the city network's own message for the customer.
         swedish, english = result.message, result.message
     else:
-        swedish, english = _GENERIC_REFUSAL
+        swedish, english = in_both(NOT_DELIVERABLE_OTHERWISE)
     return Deliverability(
         deliverable=False,
         reason_code=code,
@@ -160,10 +149,11 @@ def describe_refusal(result: DeliverableResult) -> Deliverability:
     )
 
 
-def _offer_in(offer_id: str, city_network_id: str, deps: Deps) -> Offer:
+def offer_for(offer_id: str, city_network_id: str | None, deps: Deps) -> Offer:
+    """The offer as a visitor of `city_network_id` may order it (any network's when None).
+    An offer of another network is, for this visitor, an offer that does not exist."""
     offer = deps.catalog.get_offer(offer_id)
-    if offer.city_network_id != city_network_id:
-        # An offer of another network is, for this customer, an offer that does not exist.
+    if city_network_id is not None and offer.city_network_id != city_network_id:
         raise NotFound(f"offer {offer_id} is not sold in this city network")
     return offer
 
@@ -172,7 +162,7 @@ def check_deliverable(
     offer_id: str, access: Access, deps: Deps
 ) -> tuple[Deliverability, DeliverableResult]:
     """Scenario 3's question: one `service_deliverable`. Transient → CityNetworkUnavailable."""
-    offer = _offer_in(offer_id, access.city_network_id, deps)
+    offer = offer_for(offer_id, access.city_network_id, deps)
     client = deps.city_networks.for_city_network(access.city_network_id)
     result = client.service_deliverable(access.access_id, offer.service_uid)
     logger.info(
@@ -184,7 +174,7 @@ def check_deliverable(
     if result.outcome == "ok":
         return Deliverability.yes(), result
     if result.outcome == "refused":
-        return describe_refusal(result), result
+        return not_deliverable(result), result
     raise CityNetworkUnavailable(
         "the city network did not answer whether the service can be delivered",
         details={"code": result.code},
@@ -208,12 +198,8 @@ def place_order(
     """
     now = deps.clock.now()
     today = today_in_sweden(deps.clock)
-    if access is not None:
-        offer = _offer_in(request.offer_id, access.city_network_id, deps)
-    elif request.city_network_id is not None:
-        offer = _offer_in(request.offer_id, request.city_network_id, deps)
-    else:
-        offer = deps.catalog.get_offer(request.offer_id)
+    city_network_id = access.city_network_id if access else request.city_network_id
+    offer = offer_for(request.offer_id, city_network_id, deps)
     requested = checked_requested_date(request.requested_date, today, field="requested_date")
 
     order = Order(
@@ -248,6 +234,7 @@ def place_order(
         activation_state=order.activation.state,
         webhook_type="order.created",
         order_snapshot=order,
+        activation_intent=access is not None,
     )
     trail = [call_event(order, call, now, "customer") for call in prior_calls]
     deps.orders.create(order, [*trail, created])
@@ -257,73 +244,4 @@ def place_order(
     )
     if access is None:
         return order
-    return _order_activation(order, access, requested or today, deps)
-
-
-def _order_activation(order: Order, access: Access, activation_date: date, deps: Deps) -> Order:
-    client = deps.city_networks.for_city_network(access.city_network_id)
-    result = client.service_order(
-        access.access_id, order.service.uid, activation_date, origin="customer", order_ref=order.id
-    )
-    logger.info(
-        "service_order %s in %s ms",
-        result.outcome,
-        result.duration_ms,
-        extra={"order_id": order.id, "code": result.code},
-    )
-    at = deps.clock.now()
-    outcome = read_service_order_reply(
-        order.activation,
-        result,
-        requested=activation_date,
-        today=today_in_sweden(deps.clock),
-        now=at,
-    )
-    try:
-        recorded = _record_activation(order, outcome.activation, result, deps)
-    except Exception:
-        # The call may have activated the service but we could not record it. The worker
-        # reconciles through port_status before ordering again, so hand it the order.
-        logger.exception("could not record the activation reply", extra={"order_id": order.id})
-        _enqueue_retry(order, activation_date, retries_spent=0, deps=deps)
-        return order
-    if outcome.transient:
-        _enqueue_retry(recorded, activation_date, retries_spent=0, deps=deps)
-    return recorded
-
-
-def _record_activation(
-    order: Order, activation: Activation, result: CallResult, deps: Deps
-) -> Order:
-    """Write the new activation with its call event; re-read and re-apply on a lost race
-    (a provider may change the status meanwhile; the activation is ours to set)."""
-    current = order
-    for _ in range(3):
-        at = activation.updated_at
-        updated = current.next_version(activation=activation.model_dump(), updated_at=at)
-        events = [call_event(current, result, at, "system")]
-        if updated.activation.state != current.activation.state:
-            events.append(activation_changed_event(updated, at, "system"))
-        try:
-            deps.orders.replace(updated, expected_version=current.version, events=events)
-            return updated
-        except ConcurrentModification:
-            current = deps.orders.get(order.id)
-    raise ConcurrentModification(f"order {order.id} kept changing while recording activation")
-
-
-def _enqueue_retry(order: Order, activation_date: date, *, retries_spent: int, deps: Deps) -> None:
-    delay = retry_delay(retries_spent) or 0
-    message = ActivationMessage(
-        order_id=order.id,
-        attempt_id=order.activation.attempt_id or new_attempt_id(),
-        origin="customer",
-        activation_date=activation_date,
-        retry_number=retries_spent + 1,
-    )
-    try:
-        deps.activation_queue.send(message, delay_seconds=delay)
-    except Exception:
-        # The order stays stored as `pending`, visible to its provider; an operator must
-        # look at this error (it is logged with the order id).
-        logger.exception("could not queue the activation retry", extra={"order_id": order.id})
+    return activate_new_order(order, deps)

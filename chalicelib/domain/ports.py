@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from .activation.messages import ActivationMessage
 from .citynet import CityNetworkClients
 from .clock import Clock
 from .models import (
@@ -19,6 +19,9 @@ from .models import (
     OrderStatus,
     Provider,
 )
+from .queues import Queue
+from .retry import RetrySchedule
+from .webhooks import WebhookMessage, WebhookStore, WebhookTransport
 
 
 class OrderPage(BaseModel):
@@ -115,32 +118,40 @@ class OneTimeTokens(Protocol):
         """Attach a value to a key already claimed (e.g. the answer to remember)."""
 
 
-class ActivationMessage(BaseModel):
-    """What the activation queue carries. The schedule travels with the message."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    order_id: str
-    attempt_id: str
-    origin: str = "customer"  # "customer" (retry of a submission) or "provider"
-    activation_date: date | None = None
-    retry_number: int = 0  # transient retries already spent on this attempt
-    not_before: datetime | None = None  # carried when the wait exceeds SQS's 15-minute cap
-
-
-class ActivationQueue(Protocol):
-    def send(self, message: ActivationMessage, delay_seconds: int = 0) -> None: ...
-
-
 class Secrets(Protocol):
     def get(self, name: str) -> str:
         """The secret's value; NotFound if there is none. Never log the result."""
 
 
-@dataclass(frozen=True)
-class Deps:
-    orders: OrderStore
-    catalog: Catalog
-    city_networks: CityNetworkClients
-    activation_queue: ActivationQueue
-    clock: Clock
+class Deps(Protocol):
+    """Every adapter a use case may be handed: the composition root
+    (chalicelib/composition/) builds one object that has them all, each on first use,
+    and tests hand in the same object with fakes in place of some."""
+
+    @property
+    def orders(self) -> OrderStore: ...
+    @property
+    def catalog(self) -> Catalog: ...
+    @property
+    def city_networks(self) -> CityNetworkClients: ...
+    @property
+    def activation_queue(self) -> Queue[ActivationMessage]: ...
+    @property
+    def tokens(self) -> OneTimeTokens: ...
+    @property
+    def api_keys(self) -> ApiKeyStore: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def webhook_store(self) -> WebhookStore: ...
+    @property
+    def webhook_queue(self) -> Queue[WebhookMessage]: ...
+    @property
+    def webhook_transport(self) -> WebhookTransport: ...
+    @property
+    def webhook_retries(self) -> RetrySchedule: ...
+
+    def check_webhook_url(self, url: str) -> None:
+        """The SSRF guard at configuration time: InvalidInput for a URL we may not call."""
+
+    def new_webhook_secret(self) -> str: ...

@@ -1,5 +1,6 @@
-"""What a provider may do to its own orders: move the workflow status, leave messages,
-and ask for activation again after a refusal or failure (DESIGN.md, scenario 2).
+"""What a provider may do to its own orders: list and poll them, move the workflow status,
+read the audit trail and leave messages (docs/architecture.md, "Provider API"). Asking for
+activation again is `activation/provider.py`.
 
 Every lookup goes through `get_for_provider`, so another provider's order is NotFound,
 exactly like an unknown one. Every state change is a conditional write on `version`.
@@ -8,32 +9,23 @@ exactly like an unknown one. Every state change is a conditional write on `versi
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
-from .activation import activation_changed_event
-from .clock import today_in_sweden
-from .errors import ConcurrentModification, Conflict, DomainError, InvalidInput
-from .ids import new_attempt_id, new_event_id
+from .activation.provider import actor_of
+from .ids import new_event_id
 from .models import (
-    Activation,
-    ActivationState,
     Order,
     OrderEvent,
     OrderEventKind,
     OrderStatus,
 )
-from .ports import ActivationMessage, Deps, OrderFilter, OrderPage
+from .ports import Deps, OrderFilter, OrderPage
 from .status import check_transition
 
 logger = logging.getLogger(__name__)
 
 MessageType = Literal["log", "alert", "error", "system"]
-
-# A provider may ask again only once the city network has said no, or we gave up.
-RETRIGGERABLE = frozenset({ActivationState.REFUSED, ActivationState.FAILED})
-_FINAL_STATUSES = frozenset({OrderStatus.CANCELLED, OrderStatus.DELIVERED})
-
 
 # A write stamps updated_at just before its conditional write, so a write stamped earlier
 # can commit later than one stamped after it. The change feed therefore only hands out
@@ -46,22 +38,6 @@ SETTLE = timedelta(seconds=5)
 class ChangeFeedPage(OrderPage):
     # Where the next poll starts (updated_since) once this page's next_cursor is null.
     next_updated_since: datetime
-
-
-class ActivationQueueUnavailable(DomainError):
-    """The activation request could not be queued and was rolled back: safe to retry."""
-
-    code = "queue_unavailable"
-
-
-def actor_of(provider_id: str) -> str:
-    return f"provider:{provider_id}"
-
-
-def _stamp(deps: Deps, order: Order) -> datetime:
-    """The change's updated_at. Never earlier than the stored one, even if this process's
-    clock lags: the polling feed is ordered by updated_at and must not see time run back."""
-    return max(deps.clock.now(), order.updated_at + timedelta(microseconds=1))
 
 
 def list_orders(
@@ -106,7 +82,7 @@ def change_status(
 ) -> Order:
     order = deps.orders.get_for_provider(order_id, provider_id)
     check_transition(order.status, target)
-    now = _stamp(deps, order)
+    now = order.stamp_after(deps.clock.now())
     updated = order.next_version(status=target, updated_at=now)
     event = OrderEvent(
         id=new_event_id(now),
@@ -148,100 +124,3 @@ def order_events(order_id: str, provider_id: str, deps: Deps) -> list[OrderEvent
     """One of the provider's orders' audit trail, oldest first."""
     order = deps.orders.get_for_provider(order_id, provider_id)
     return deps.orders.list_events(order.id)
-
-
-def _check_retriggerable(order: Order) -> None:
-    state = order.activation.state
-    if not order.identified or state == ActivationState.MANUAL:
-        raise Conflict(
-            "this order was placed without identifying the outlet; "
-            "its activation must be handled manually with the city network",
-            details={"activation_state": state.value},
-        )
-    if order.status in _FINAL_STATUSES:
-        raise Conflict(
-            f"the order is {order.status.value}; activation can no longer be requested",
-            details={"status": order.status.value},
-        )
-    if state not in RETRIGGERABLE:
-        raise Conflict(
-            f"activation is {state.value}; it can be requested again only when "
-            f"{' or '.join(sorted(s.value for s in RETRIGGERABLE))}",
-            details={
-                "activation_state": state.value,
-                "allowed_from": sorted(s.value for s in RETRIGGERABLE),
-            },
-        )
-
-
-def request_activation(
-    order_id: str, provider_id: str, activation_date: date | None, deps: Deps
-) -> Order:
-    """Put a refused or failed activation back on the activation queue as a new attempt."""
-    order = deps.orders.get_for_provider(order_id, provider_id)
-    _check_retriggerable(order)
-    if activation_date is not None and activation_date < today_in_sweden(deps.clock):
-        raise InvalidInput(
-            "date must be today or later (Swedish time)",
-            details=[{"field": "date", "loc": ["body", "date"], "message": "in the past"}],
-        )
-    now = _stamp(deps, order)
-    attempt_id = new_attempt_id()
-    pending = order.next_version(
-        activation=Activation(
-            state=ActivationState.PENDING,
-            attempts=order.activation.attempts,
-            updated_at=now,
-            requested_date=activation_date,
-            attempt_id=attempt_id,
-        ),
-        updated_at=now,
-    )
-    requested = OrderEvent(
-        id=new_event_id(now),
-        order_id=order.id,
-        provider_id=provider_id,
-        kind=OrderEventKind.ACTIVATION_REQUESTED,
-        at=now,
-        actor=actor_of(provider_id),
-        activation_state=ActivationState.PENDING,
-        webhook_type="order.activation_changed",
-        order_snapshot=pending,
-    )
-    deps.orders.replace(pending, expected_version=order.version, events=[requested])
-    message = ActivationMessage(
-        order_id=order.id,
-        attempt_id=attempt_id,
-        origin="provider",
-        activation_date=activation_date,
-    )
-    try:
-        deps.activation_queue.send(message)
-    except Exception as exc:
-        # Without a queued message nothing would ever move the order out of `pending`, so
-        # we put the previous activation back and tell the provider to retry: a retry then
-        # starts from the same state as this request did.
-        _withdraw(order, pending, deps)
-        raise ActivationQueueUnavailable(
-            "the activation queue is unavailable; nothing was changed, please retry"
-        ) from exc
-    return pending
-
-
-def _withdraw(previous: Order, pending: Order, deps: Deps) -> None:
-    now = _stamp(deps, pending)
-    restored = pending.next_version(
-        activation=previous.activation.model_copy(update={"updated_at": now}),
-        updated_at=now,
-    )
-    event = activation_changed_event(
-        restored,
-        now,
-        "system",
-        text="activation request withdrawn: the activation queue was unavailable",
-    )
-    try:
-        deps.orders.replace(restored, expected_version=pending.version, events=[event])
-    except ConcurrentModification:
-        # Someone changed the order in between; their state wins over our rollback.
-        logger.warning("activation rollback lost a race", extra={"order_id": previous.id})

@@ -1,4 +1,4 @@
-"""The provider's order workflow (DESIGN.md, "Status transitions")."""
+"""The provider's order workflow (docs/architecture.md, "Provider status")."""
 
 from __future__ import annotations
 

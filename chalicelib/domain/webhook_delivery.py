@@ -1,7 +1,7 @@
 """Webhook use cases: configuring the endpoint, relaying order events from the outbox to
 the webhook queue, delivering one attempt, and redelivering on request.
 
-Guarantees (DESIGN.md, "Webhooks"):
+Guarantees (docs/architecture.md, "Webhooks"):
 - at least once: an event's delivery is created with a conditional put and queued; a relay
   that runs twice finds it and at most queues its first attempt again;
 - a duplicate or stale queue message never records a second attempt of the same number:
@@ -14,20 +14,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from math import ceil
-from typing import Any
 
 from ulid import ULID
 
-from .clock import Clock
 from .errors import ConcurrentModification, Conflict, NotFound
 from .ids import new_event_id
-from .models import Order, OrderEvent
-from .ports import OrderStore
+from .models import OrderEvent
+from .ports import Deps
+from .provider_view import order_view
+from .queues import delay_for, still_waiting
 from .webhooks import (
-    ROTATION_GRACE,
     TEST_EVENT_DATA,
     WEBHOOK_TEST,
     AttemptOutcome,
@@ -37,9 +34,6 @@ from .webhooks import (
     DeliveryState,
     WebhookEndpoint,
     WebhookMessage,
-    WebhookQueue,
-    WebhookStore,
-    WebhookTransport,
     build_event_payload,
     checked_event_types,
     delivery_id_for,
@@ -53,91 +47,71 @@ from .webhooks import (
 
 logger = logging.getLogger(__name__)
 
-# Deliveries are kept this long for the provider's listing (the table's TTL removes them).
-DELIVERY_RETENTION = timedelta(days=30)
 _SAVE_TRIES = 3
-
-
-@dataclass(frozen=True)
-class WebhookDeps:
-    store: WebhookStore
-    queue: WebhookQueue
-    transport: WebhookTransport
-    clock: Clock
-    # Read when an event carries no snapshot of its order (see relay_event).
-    orders: OrderStore
-    # The provider-facing representation of an order (the API's OrderOut, as JSON data).
-    order_view: Callable[[Order], dict[str, Any]]
-    # The SSRF guard at configuration time; raises InvalidInput for a URL we may not call.
-    check_url: Callable[[str], None]
-    new_secret: Callable[[], str]
-    # Seconds before the next try after failed try n (1-based) given a Retry-After; None = spent.
-    schedule: Callable[[int, int | None], int | None]
-    grace: timedelta = ROTATION_GRACE
 
 
 # --- configuration ---------------------------------------------------------------------
 
 
 def configure_endpoint(
-    provider_id: str, url: str, event_types: list[str] | None, deps: WebhookDeps
+    provider_id: str, url: str, event_types: list[str] | None, deps: Deps
 ) -> tuple[WebhookEndpoint, str | None]:
     """Create or change the provider's endpoint. Returns the secret only when the endpoint
     is new: it is shown once; a lost secret is replaced with `rotate_endpoint_secret`."""
     types = checked_event_types(event_types)
-    deps.check_url(url)
+    deps.check_webhook_url(url)
     now = deps.clock.now()
-    current = deps.store.get_endpoint(provider_id)
+    current = deps.webhook_store.get_endpoint(provider_id)
     if current is not None:
         updated = reconfigure(current, url, types, now)
-        deps.store.put_endpoint(updated, expected_version=current.version)
+        deps.webhook_store.put_endpoint(updated, expected_version=current.version)
         return updated, None
-    secret = deps.new_secret()
+    secret = deps.new_webhook_secret()
     created = new_endpoint(provider_id, "whep_" + str(ULID()), url, types, secret, now)
-    deps.store.put_endpoint(created, expected_version=None)
+    deps.webhook_store.put_endpoint(created, expected_version=None)
     return created, secret
 
 
-def get_endpoint(provider_id: str, deps: WebhookDeps) -> WebhookEndpoint:
-    endpoint = deps.store.get_endpoint(provider_id)
+def get_endpoint(provider_id: str, deps: Deps) -> WebhookEndpoint:
+    endpoint = deps.webhook_store.get_endpoint(provider_id)
     if endpoint is None:
         raise NotFound("no webhook is configured")
     return endpoint
 
 
-def delete_endpoint(provider_id: str, deps: WebhookDeps) -> WebhookEndpoint:
+def delete_endpoint(provider_id: str, deps: Deps) -> WebhookEndpoint:
     """Remove the endpoint; returns the one removed (the API answers with it)."""
     endpoint = get_endpoint(provider_id, deps)
-    if not deps.store.delete_endpoint(provider_id):
+    if not deps.webhook_store.delete_endpoint(provider_id):
         raise NotFound("no webhook is configured")
     return endpoint
 
 
-def rotate_endpoint_secret(provider_id: str, deps: WebhookDeps) -> tuple[WebhookEndpoint, str]:
+def rotate_endpoint_secret(provider_id: str, deps: Deps) -> tuple[WebhookEndpoint, str]:
     current = get_endpoint(provider_id, deps)
-    secret = deps.new_secret()
-    rotated = rotate_secret(current, secret, deps.clock.now(), deps.grace)
-    deps.store.put_endpoint(rotated, expected_version=current.version)
+    secret = deps.new_webhook_secret()
+    rotated = rotate_secret(current, secret, deps.clock.now())
+    deps.webhook_store.put_endpoint(rotated, expected_version=current.version)
     return rotated, secret
 
 
 # --- relay (outbox -> queue) -----------------------------------------------------------
 
 
-def relay_event(event: OrderEvent, deps: WebhookDeps) -> Delivery | None:
+def relay_event(event: OrderEvent, deps: Deps) -> Delivery | None:
     """Turn one outbox entry into a queued delivery; None if the provider gets no webhook
     for it. Safe to call again for the same event."""
     event_type = event.webhook_type
     if event_type is None:
         return None
-    endpoint = deps.store.get_endpoint(event.provider_id)
+    endpoint = deps.webhook_store.get_endpoint(event.provider_id)
     if endpoint is None or not endpoint.wants(event_type):
         return None
     # The snapshot written with the event is the order as of this change. Events written
     # without one are described by the order as it is now (a later state, never an
     # earlier one).
     order = event.order_snapshot or deps.orders.get(event.order_id)
-    body = build_event_payload(event_type, event.at, order_event_data(deps.order_view(order)))
+    body = build_event_payload(event_type, event.at, order_event_data(order_view(order)))
     delivery = Delivery(
         id=delivery_id_for(event.id),
         provider_id=event.provider_id,
@@ -153,20 +127,20 @@ def relay_event(event: OrderEvent, deps: WebhookDeps) -> Delivery | None:
         delivery = delivery.model_copy(
             update={"state": DeliveryState.FAILED, "final_error": "endpoint_disabled"}
         )
-        deps.store.add_delivery(delivery)
+        deps.webhook_store.add_delivery(delivery)
         return delivery
-    if not deps.store.add_delivery(delivery):
-        existing = deps.store.get_delivery(event.provider_id, delivery.id)
+    if not deps.webhook_store.add_delivery(delivery):
+        existing = deps.webhook_store.get_delivery(event.provider_id, delivery.id)
         if existing.attempt_count > 0 or existing.state != DeliveryState.PENDING:
             return existing  # already on its way; relaying again changes nothing
         # Created by an earlier relay that may have died before queueing it: queue again.
         # A duplicate first attempt is dropped by the worker.
         delivery = existing
-    deps.queue.send(_first_attempt(delivery, attempt=1))
+    deps.webhook_queue.send(_first_attempt(delivery, attempt=1))
     return delivery
 
 
-def send_test_event(provider_id: str, deps: WebhookDeps) -> Delivery:
+def send_test_event(provider_id: str, deps: Deps) -> Delivery:
     """A `webhook.test` delivery through the queue, like any event."""
     endpoint = get_endpoint(provider_id, deps)
     now = deps.clock.now()
@@ -184,14 +158,14 @@ def send_test_event(provider_id: str, deps: WebhookDeps) -> Delivery:
         delivery = delivery.model_copy(
             update={"state": DeliveryState.FAILED, "final_error": "endpoint_disabled"}
         )
-        deps.store.add_delivery(delivery)
+        deps.webhook_store.add_delivery(delivery)
         return delivery
-    deps.store.add_delivery(delivery)
-    deps.queue.send(_first_attempt(delivery, attempt=1))
+    deps.webhook_store.add_delivery(delivery)
+    deps.webhook_queue.send(_first_attempt(delivery, attempt=1))
     return delivery
 
 
-def redeliver(provider_id: str, delivery_id: str, deps: WebhookDeps) -> Delivery:
+def redeliver(provider_id: str, delivery_id: str, deps: Deps) -> Delivery:
     """Send a delivery again with the same bytes and `webhook-id`, as a new attempt that
     starts the retry schedule afresh."""
     endpoint = get_endpoint(provider_id, deps)
@@ -200,17 +174,17 @@ def redeliver(provider_id: str, delivery_id: str, deps: WebhookDeps) -> Delivery
             "the webhook is disabled; configure it again (PUT /webhook) to enable it",
             details={"disabled_reason": endpoint.disabled_reason},
         )
-    current = deps.store.get_delivery(provider_id, delivery_id)
+    current = deps.webhook_store.get_delivery(provider_id, delivery_id)
     pending = current.next_version(state=DeliveryState.PENDING, final_error=None)
-    deps.store.save_delivery(pending, expected_version=current.version)
-    deps.queue.send(_first_attempt(pending, attempt=current.attempt_count + 1))
+    deps.webhook_store.save_delivery(pending, expected_version=current.version)
+    deps.webhook_queue.send(_first_attempt(pending, attempt=current.attempt_count + 1))
     return pending
 
 
 def list_deliveries(
-    provider_id: str, *, limit: int, cursor: str | None, deps: WebhookDeps
+    provider_id: str, *, limit: int, cursor: str | None, deps: Deps
 ) -> DeliveryPage:
-    return deps.store.list_deliveries(provider_id, limit=limit, cursor=cursor)
+    return deps.webhook_store.list_deliveries(provider_id, limit=limit, cursor=cursor)
 
 
 def _first_attempt(delivery: Delivery, *, attempt: int) -> WebhookMessage:
@@ -226,18 +200,17 @@ def _first_attempt(delivery: Delivery, *, attempt: int) -> WebhookMessage:
 # --- delivery (one queue message) ------------------------------------------------------
 
 
-def deliver(message: WebhookMessage, deps: WebhookDeps, *, max_delay_s: int = 900) -> str:
+def deliver(message: WebhookMessage, deps: Deps) -> str:
     """Make the attempt `message` asks for, record it, and queue the next one if due.
     Returns what happened, for the log: "sent", "failed", "retry", "deferred",
     "duplicate", "unknown" or "no_endpoint". Raises only for infrastructure errors (the
     message then comes back and is tried again)."""
-    now = deps.clock.now()
-    if message.not_before is not None and message.not_before > now:
-        wait = ceil((message.not_before - now).total_seconds())
-        deps.queue.send(message, delay_seconds=min(wait, max_delay_s))
+    wait = still_waiting(message.not_before, deps.clock.now())
+    if wait is not None:
+        deps.webhook_queue.send(message, delay_seconds=wait)
         return "deferred"
     try:
-        delivery = deps.store.get_delivery(message.provider_id, message.delivery_id)
+        delivery = deps.webhook_store.get_delivery(message.provider_id, message.delivery_id)
     except NotFound:
         logger.warning("webhook message for an unknown delivery dropped")
         return "unknown"
@@ -245,7 +218,7 @@ def deliver(message: WebhookMessage, deps: WebhookDeps, *, max_delay_s: int = 90
         # >=: this attempt is recorded already (a duplicate or replayed message).
         # <: its predecessor is not recorded yet; that message comes back and queues us again.
         return "duplicate"
-    endpoint = deps.store.get_endpoint(message.provider_id)
+    endpoint = deps.webhook_store.get_endpoint(message.provider_id)
     if endpoint is None or endpoint.disabled:
         reason = "endpoint_removed" if endpoint is None else "endpoint_disabled"
         _save(
@@ -259,7 +232,7 @@ def deliver(message: WebhookMessage, deps: WebhookDeps, *, max_delay_s: int = 90
         return "no_endpoint"
 
     at = deps.clock.now()
-    outcome = deps.transport.send(
+    outcome = deps.webhook_transport.send(
         endpoint.url,
         delivery.body.encode("utf-8"),
         webhook_id=delivery.webhook_id,
@@ -274,19 +247,20 @@ def deliver(message: WebhookMessage, deps: WebhookDeps, *, max_delay_s: int = 90
         state, final_error = DeliveryState.FAILED, "endpoint_gone"
         _disable_endpoint(endpoint, deps)
     else:
-        delay = deps.schedule(message.try_number, outcome.retry_after_s)
-        if delay is None:
+        wait = deps.webhook_retries.wait_after(message.try_number, at_least_s=outcome.retry_after_s)
+        if wait is None:
             state, final_error = DeliveryState.FAILED, "retry_budget_spent"
         else:
-            next_at = at + timedelta(seconds=delay)
+            next_at = at + timedelta(seconds=wait)
+            delay = delay_for(wait, at)
             follow_up = message.model_copy(
                 update={
                     "attempt": message.attempt + 1,
                     "try_number": message.try_number + 1,
-                    "not_before": next_at if delay > max_delay_s else None,
+                    "not_before": delay.not_before,
                 }
             )
-            deps.queue.send(follow_up, delay_seconds=min(delay, max_delay_s))
+            deps.webhook_queue.send(follow_up, delay_seconds=delay.queue_delay_s)
 
     def record(d: Delivery) -> Delivery:
         return d.next_version(
@@ -315,23 +289,23 @@ def _attempt_record(number: int, at: datetime, outcome: AttemptOutcome) -> Deliv
 
 
 def _save(
-    delivery: Delivery, attempt: int, deps: WebhookDeps, change: Callable[[Delivery], Delivery]
+    delivery: Delivery, attempt: int, deps: Deps, change: Callable[[Delivery], Delivery]
 ) -> bool:
     """Apply `change` with a conditional write; False if attempt `attempt` was recorded
     by someone else meanwhile (a concurrent duplicate), in which case theirs stands."""
     current = delivery
     for _ in range(_SAVE_TRIES):
         try:
-            deps.store.save_delivery(change(current), expected_version=current.version)
+            deps.webhook_store.save_delivery(change(current), expected_version=current.version)
             return True
         except ConcurrentModification:
-            current = deps.store.get_delivery(delivery.provider_id, delivery.id)
+            current = deps.webhook_store.get_delivery(delivery.provider_id, delivery.id)
             if current.attempt_count >= attempt:
                 return False
     raise ConcurrentModification(f"delivery {delivery.id} kept changing")
 
 
-def _disable_endpoint(endpoint: WebhookEndpoint, deps: WebhookDeps) -> None:
+def _disable_endpoint(endpoint: WebhookEndpoint, deps: Deps) -> None:
     """410 Gone: stop sending to it until the provider configures it again."""
     current: WebhookEndpoint | None = endpoint
     for _ in range(_SAVE_TRIES):
@@ -340,10 +314,10 @@ def _disable_endpoint(endpoint: WebhookEndpoint, deps: WebhookDeps) -> None:
         if current.url != endpoint.url:
             return  # reconfigured meanwhile: the new URL has not said 410
         try:
-            deps.store.put_endpoint(
+            deps.webhook_store.put_endpoint(
                 disable(current, "gone", deps.clock.now()), expected_version=current.version
             )
             logger.warning("webhook endpoint disabled after 410 Gone")
             return
         except ConcurrentModification:
-            current = deps.store.get_endpoint(endpoint.provider_id)
+            current = deps.webhook_store.get_endpoint(endpoint.provider_id)

@@ -1,5 +1,5 @@
-"""Webhooks to providers (DESIGN.md, "Webhooks"): endpoint configuration, secret rotation,
-deliveries and their attempts, the event payload, and the store and queue interfaces.
+"""Webhooks to providers (docs/architecture.md, "Webhooks"): endpoint configuration, secret
+rotation, deliveries and their attempts, the event payload, and the store interface.
 
 Pure: the HTTP sending, signing and SSRF guard are adapters handed in by the caller
 (see `webhook_delivery.py` for the use cases that combine them).
@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import InvalidInput
+from .retry import RetrySchedule
 
 ORDER_CREATED = "order.created"
 ORDER_ACTIVATION_CHANGED = "order.activation_changed"
@@ -35,6 +36,14 @@ ROTATION_GRACE = timedelta(hours=24)
 # Each signature is one more HMAC per delivery and header bytes; rotations in quick
 # succession keep only the newest few.
 MAX_SIGNING_SECRETS = 5
+# Standard Webhooks' schedule: after a failed attempt the next waits 5 s, 5 min, 30 min,
+# 2 h, 5 h, 10 h, 10 h; eight attempts over about 28 hours, then the budget is spent. A
+# provider's Retry-After is honoured when it asks for more patience, up to a day.
+WEBHOOK_RETRIES = RetrySchedule(
+    waits_s=(5, 300, 1800, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600), max_wait_s=24 * 3600
+)
+# Deliveries are kept this long for the provider's listing (the table's TTL removes them).
+DELIVERY_RETENTION = timedelta(days=30)
 
 DELIVERY_ID_PATTERN = r"^dlv_[0-9A-HJKMNP-TV-Z]{26}$"
 _EVENT_ID = re.compile(r"^evt_([0-9A-HJKMNP-TV-Z]{26})$")
@@ -215,7 +224,7 @@ class WebhookMessage(_Frozen):
     event_id: str
     attempt: int = Field(ge=1)
     try_number: int = Field(default=1, ge=1)
-    # Carried when the wait exceeds SQS's 15-minute delay cap (like the activation queue).
+    # Carried when the wait exceeds the queue's delay cap (domain/queues.py).
     not_before: datetime | None = None
 
 
@@ -281,11 +290,6 @@ class WebhookStore(Protocol):
 
     def list_deliveries(self, provider_id: str, *, limit: int, cursor: str | None) -> DeliveryPage:
         """Newest first; `next_cursor` continues after the last one returned."""
-
-
-class WebhookQueue(Protocol):
-    def send(self, message: WebhookMessage, delay_seconds: int = 0) -> None:
-        """Queue one attempt; delays above the queue's cap are shortened to it."""
 
 
 class AttemptOutcome(_Frozen):

@@ -1,4 +1,5 @@
-"""Identification through the city network's bounce server (direct-activation.md).
+"""Identification through the city network's bounce server
+(docs/protocols/direct-activation.md, "Identification").
 
 `GET /` sends a visitor whose address lies in a city network's ranges to its bounce URL with
 a single-use nonce, remembered server-side and in this browser's session. The callback binds
@@ -10,68 +11,22 @@ from __future__ import annotations
 
 import logging
 import secrets
-import threading
-import time
 from dataclasses import replace
 from datetime import timedelta
 from urllib.parse import urlencode, urlsplit
 
 from chalice.app import Response
 
-from ..config import settings
 from ..domain.bounce import Rejection, judge_callback, read_callback
 from ..domain.errors import NotFound
 from ..domain.models import CityNetwork
 from ..domain.ports import Catalog
 from .session import PRE_IDENTIFICATION_TTL_S, Identified
-from .visit import Visit, base_url
+from .visit import Visit
 
 logger = logging.getLogger(__name__)
 
 CALLBACK_PATH = "/identify/callback"
-PROBE_CACHE_S = 60.0
-
-
-class BounceProbe:
-    """Does the bounce server answer at all? Any HTTP reply within the deadline counts;
-    the answer is remembered for a minute per city network so visitors do not each wait."""
-
-    def __init__(self, ttl_s: float = PROBE_CACHE_S) -> None:
-        self._ttl_s = ttl_s
-        self._lock = threading.Lock()
-        self._answers: dict[str, tuple[float, bool]] = {}
-
-    def answers(self, city_network: CityNetwork, deadline_s: float) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            cached = self._answers.get(city_network.id)
-        if cached is not None and now - cached[0] < self._ttl_s:
-            return cached[1]
-        alive = self.probe(city_network.bounce_url, deadline_s)
-        if not alive:
-            logger.warning(
-                "bounce server did not answer; visitors continue unidentified",
-                extra={"city_network_id": city_network.id},
-            )
-        with self._lock:
-            self._answers[city_network.id] = (time.monotonic(), alive)
-        return alive
-
-    def probe(self, url: str, deadline_s: float) -> bool:
-        import requests
-
-        try:
-            requests.head(url, timeout=(deadline_s, deadline_s), allow_redirects=False).close()
-        except requests.RequestException:
-            return False
-        return True
-
-    def forget(self) -> None:
-        with self._lock:
-            self._answers.clear()
-
-
-bounce_probe = BounceProbe()
 
 
 def city_network_of(address: str, catalog: Catalog) -> CityNetwork | None:
@@ -92,13 +47,13 @@ def landing(visit: Visit) -> Response:
     session = visit.session
     if session is not None and (session.identified is not None or session.settled):
         return visit.redirect("/offers")
-    deps = visit.services.deps
+    deps = visit.adapters
     city_network = city_network_of(visit.source_ip, deps.catalog)
-    if city_network is None or not bounce_probe.answers(city_network, settings().bounce_deadline_s):
+    if city_network is None or not visit.adapters.bounce_probe.answers(city_network):
         visit.keep(visit.ensure_session().unidentified())
         return visit.redirect("/offers")
     nonce = secrets.token_urlsafe(32)
-    visit.services.tokens.claim(
+    visit.adapters.tokens.claim(
         f"nonce:{nonce}",
         visit.now + timedelta(seconds=PRE_IDENTIFICATION_TTL_S),
         {"city_network_id": city_network.id},
@@ -110,7 +65,7 @@ def landing(visit: Visit) -> Response:
             pre_expires=visit.now_epoch + PRE_IDENTIFICATION_TTL_S,
         )
     )
-    return_url = base_url(visit.request) + CALLBACK_PATH
+    return_url = visit.base_url() + CALLBACK_PATH
     return visit.redirect(bounce_location(city_network.bounce_url, return_url, nonce))
 
 
@@ -127,13 +82,13 @@ def callback(visit: Visit) -> Response:
     if signed is None:
         return _continue_unidentified(visit, Rejection.MALFORMED)
     nonce = signed.result.nonce
-    tokens = visit.services.tokens
+    tokens = visit.adapters.tokens
     issued = tokens.get(f"nonce:{nonce}")
     if not issued or not isinstance(issued.get("city_network_id"), str):
         return _continue_unidentified(visit, Rejection.UNKNOWN_NONCE)
     try:
-        city_network = visit.services.deps.catalog.get_city_network(issued["city_network_id"])
-        secret = visit.services.secrets.get(f"{city_network.credentials_ref}/bounce")
+        city_network = visit.adapters.catalog.get_city_network(issued["city_network_id"])
+        secret = visit.adapters.secrets.get(f"{city_network.credentials_ref}/bounce")
     except NotFound:
         logger.error("no bounce secret for the city network", extra={"reason": "no_secret"})
         return _continue_unidentified(visit, "no_secret")

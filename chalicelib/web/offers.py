@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from typing import Any
 
 from chalice.app import Response
 
@@ -19,7 +18,7 @@ from ..domain.models import Category, Offer
 from ..domain.ordering import Access, OffersView
 from ..domain.ports import Catalog
 from .pages import OfferCard, OffersPage, choose_network_page, offers_page
-from .session import Session, clip, compact_call
+from .session import CachedCall, PortAnswer, Session, clip
 from .visit import Visit
 
 
@@ -49,37 +48,36 @@ def _groups(
     ]
 
 
-def port_entry(view: OffersView) -> dict[str, Any]:
+def port_answer(view: OffersView) -> PortAnswer:
     """What the session keeps of one port_status: little, to stay well under 4 KB."""
-    entry: dict[str, Any] = {
-        "m": clip(view.port.message) if view.port else None,
-        "s": [s.service_uid[:100] for s in view.port.services][:20] if view.port else [],
-        "u": view.port_unknown,
-    }
-    if view.port_call is not None:
-        entry["call"] = compact_call(view.port_call)
-    return entry
+    port = view.port
+    return PortAnswer(
+        message=clip(port.message) if port else None,
+        service_uids=tuple(s.service_uid[:100] for s in port.services[:20]) if port else (),
+        unknown=view.port_unknown,
+        call=CachedCall.of(view.port_call) if view.port_call is not None else None,
+    )
 
 
 def _identified(visit: Visit, session: Session) -> Response:
     assert session.identified is not None
     who = session.identified
-    deps = visit.services.deps
+    deps = visit.adapters
     port = session.port
     if port is None:
         view = ordering.offers_on_access(
             Access(city_network_id=who.city_network_id, access_id=who.access_id), deps
         )
-        port = port_entry(view)
+        port = port_answer(view)
         visit.keep(replace(session, port=port))
     else:
         view = ordering.offers_in_city_network(who.city_network_id, deps)
     page = OffersPage(
         city_network_name=view.city_network.name,
         identified=True,
-        groups=_groups(deps.catalog, view.by_category, port.get("s") or []),
-        port_message=port.get("m"),
-        port_unknown=bool(port.get("u")),
+        groups=_groups(deps.catalog, view.by_category, port.service_uids),
+        port_message=port.message,
+        port_unknown=port.unknown,
     )
     return visit.html(offers_page(visit.context("/offers"), page))
 
@@ -88,7 +86,7 @@ def show_offers(visit: Visit) -> Response:
     session = visit.session
     if session is not None and session.identified is not None:
         return _identified(visit, session)
-    deps = visit.services.deps
+    deps = visit.adapters
     chosen = visit.query.get("city_network")
     if chosen:
         city_network_id = deps.catalog.get_city_network(chosen).id

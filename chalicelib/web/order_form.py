@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Mapping
 from datetime import timedelta
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, quote
 
 from chalice.app import Response
@@ -21,7 +21,6 @@ from chalice.app import Response
 from ..domain import ordering
 from ..domain.citynet import CallResult
 from ..domain.clock import today_in_sweden
-from ..domain.errors import NotFound
 from ..domain.forms import ComposedForm, FormRejected, compose_form, validate_submission
 from ..domain.ids import new_order_id
 from ..domain.models import Deliverability, Offer
@@ -30,10 +29,8 @@ from .errors import PageError
 from .offers import provider_names
 from .pages import FormPage, form_page, not_deliverable_page
 from .session import (
+    DeliverabilityAnswer,
     Session,
-    call_from_compact,
-    clip,
-    compact_call,
     csrf_token,
     csrf_token_matches,
     receipt_token,
@@ -51,13 +48,6 @@ SUBMISSION_TTL = timedelta(hours=1)
 _SUBMISSION_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
-@cache
-def form_definitions() -> FormDefinitions:
-    from ..adapters.form_files import load_form_definitions
-
-    return load_form_definitions()
-
-
 def _access(session: Session | None) -> Access | None:
     if session is None or session.identified is None:
         return None
@@ -66,11 +56,7 @@ def _access(session: Session | None) -> Access | None:
 
 
 def _offer(visit: Visit, offer_id: str, access: Access | None) -> Offer:
-    offer = visit.services.deps.catalog.get_offer(offer_id)
-    if access is not None and offer.city_network_id != access.city_network_id:
-        # Another network's offer does not exist for this outlet.
-        raise NotFound(f"offer {offer_id} is not sold in this city network")
-    return offer
+    return ordering.offer_for(offer_id, access.city_network_id if access else None, visit.adapters)
 
 
 def _deliverability(
@@ -78,38 +64,26 @@ def _deliverability(
 ) -> tuple[Deliverability, CallResult | None]:
     """One service_deliverable per offer per session; later requests read the session."""
     cached = session.deliverability.get(offer.id)
-    if isinstance(cached, dict) and isinstance(cached.get("ok"), bool):
-        answer = Deliverability(
-            deliverable=cached["ok"],
-            reason_code=cached.get("code"),
-            customer_message=cached.get("sv"),
-            customer_message_en=cached.get("en") or cached.get("sv"),
-        )
-        return answer, call_from_compact(cached.get("call"))
-    answer, result = ordering.check_deliverable(offer.id, access, visit.services.deps)
-    entry: dict[str, Any] = {
-        "ok": answer.deliverable,
-        "code": clip(answer.reason_code),
-        "sv": clip(answer.customer_message),
-        # A city network's own 5xx message is the same in both languages: keep it once.
-        "en": None
-        if answer.customer_message_en == answer.customer_message
-        else clip(answer.customer_message_en),
-        "call": compact_call(result),
-    }
-    visit.keep(session.with_deliverability(offer.id, entry))
+    if cached is not None:
+        return cached.answer(), cached.call.call() if cached.call else None
+    answer, result = ordering.check_deliverable(offer.id, access, visit.adapters)
+    visit.keep(session.with_deliverability(offer.id, DeliverabilityAnswer.of(answer, result)))
     return answer, result
 
 
-def _composed(offer: Offer) -> ComposedForm:
-    return _composed_form(offer.category.value, offer.extension_form_id)
+def _composed(visit: Visit, offer: Offer) -> ComposedForm:
+    return _composed_form(
+        visit.adapters.form_definitions, offer.category.value, offer.extension_form_id
+    )
 
 
 @cache
-def _composed_form(category: str, extension_form_id: str | None) -> ComposedForm:
+def _composed_form(
+    definitions: FormDefinitions, category: str, extension_form_id: str | None
+) -> ComposedForm:
     # Pure function of the definitions, which are loaded once per process: composing on
     # every GET and POST was a tenth of an order's CPU (docs/benchmarks.md).
-    return compose_form(form_definitions(), category, extension_form_id)
+    return compose_form(definitions, category, extension_form_id)
 
 
 def _form_response(
@@ -121,13 +95,13 @@ def _form_response(
     rejected: FormRejected | None = None,
     status: int = 200,
 ) -> Response:
-    deps = visit.services.deps
+    deps = visit.adapters
     page = FormPage(
         offer=offer,
         provider_name=provider_names(deps.catalog, [offer.provider_id])[offer.provider_id],
-        form=_composed(offer),
+        form=_composed(visit, offer),
         identified=session.identified is not None,
-        csrf_token=csrf_token(session, visit.services.signing_key),
+        csrf_token=csrf_token(session, visit.adapters.signing_key),
         submission_id=secrets.token_urlsafe(24),
         today=today_in_sweden(deps.clock),
         values=values or (rejected.values if rejected else {}),
@@ -177,7 +151,7 @@ def submit_form(visit: Visit, offer_id: str) -> Response:
     raw = visit.request.raw_body
     fields = parse_form_body(raw.encode() if isinstance(raw, str) else raw)
     session = visit.session
-    key = visit.services.signing_key
+    key = visit.adapters.signing_key
     if session is None or not csrf_token_matches(session, key, _single(fields, "csrf_token")):
         raise PageError(403, "missing or wrong CSRF token")
     access = _access(session)
@@ -186,15 +160,15 @@ def submit_form(visit: Visit, offer_id: str) -> Response:
     if access is not None:
         answer, call = _deliverability(visit, session, access, offer)
         if not answer.deliverable:
-            # Scenario 3: refused the same way as the GET, and nothing is stored.
+            # Scenario 3: not deliverable, answered as the GET is, and nothing is stored.
             ctx = visit.context(f"/order/{offer.id}")
             return visit.html(not_deliverable_page(ctx, offer, answer), status=409)
         session = visit.session or session
-        port_call = call_from_compact((session.port or {}).get("call"))
-        prior_calls = [c for c in (port_call, call) if c is not None]
+        port = session.port.call if session.port else None
+        prior_calls = [c for c in (port.call() if port else None, call) if c is not None]
 
-    deps = visit.services.deps
-    result = validate_submission(_composed(offer), fields, today_in_sweden(deps.clock))
+    deps = visit.adapters
+    result = validate_submission(_composed(visit, offer), fields, today_in_sweden(deps.clock))
     if isinstance(result, FormRejected):
         return _form_response(visit, session, offer, rejected=result, status=422)
 
@@ -203,11 +177,11 @@ def submit_form(visit: Visit, offer_id: str) -> Response:
         raise PageError(400, "missing or malformed submission id")
     dedupe_key = submission_key(session, submission_id)
     order_id = new_order_id(visit.now)
-    if not visit.services.tokens.claim(
+    if not visit.adapters.tokens.claim(
         dedupe_key, visit.now + SUBMISSION_TTL, {"order_id": order_id}
     ):
         # The same rendered form again (double click, reload of the POST): its first order.
-        earlier = visit.services.tokens.get(dedupe_key) or {}
+        earlier = visit.adapters.tokens.get(dedupe_key) or {}
         earlier_id = earlier.get("order_id")
         if not isinstance(earlier_id, str):
             raise PageError(409, "submission already being processed")
@@ -234,5 +208,5 @@ def submit_form(visit: Visit, offer_id: str) -> Response:
 
 
 def _to_receipt(visit: Visit, order_id: str) -> Response:
-    token = receipt_token(visit.services.signing_key, order_id)
+    token = receipt_token(visit.adapters.signing_key, order_id)
     return visit.redirect(f"/orders/{quote(order_id)}?t={quote(token)}", status=303)

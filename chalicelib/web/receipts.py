@@ -17,9 +17,9 @@ from .visit import Visit
 
 
 def show_receipt(visit: Visit, order_id: str) -> Response:
-    if not receipt_token_matches(visit.services.signing_key, order_id, visit.query.get("t")):
+    if not receipt_token_matches(visit.adapters.signing_key, order_id, visit.query.get("t")):
         raise NotFound("no such receipt")
-    deps = visit.services.deps
+    deps = visit.adapters
     order = deps.orders.get(order_id)
     provider = provider_names(deps.catalog, [order.provider_id])[order.provider_id]
     ctx = visit.context(f"/orders/{order.id}")

@@ -1,68 +1,109 @@
-"""A tiny HTML renderer: string.Template files, every value escaped unless it is Markup.
+"""The customer web's HTML: Jinja2 templates in templates/, autoescaped, texts from gettext.
 
-Markup is only ever produced by this module (escape, render, join), so a value from a visitor,
-a city network or the catalogue can reach a page only through html.escape.
+One Environment per process, built on the first page (Jinja2 is imported only then, so a
+function that renders nothing never loads it); the package ships the templates compiled
+(template_cache.py), so that page does not compile them either.
+
+Every value a template prints is escaped unless it is Markup, translated texts included: a
+catalog holds text, never HTML, and the values filled into a text are escaped as well
+(Jinja2's "newstyle" gettext).
 """
 
 from __future__ import annotations
 
-import html
-from collections.abc import Iterable
+from collections.abc import Callable
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
-from string import Template
+from typing import TYPE_CHECKING, Any
+
+from .i18n import DEFAULT, LANGUAGES, Language, gettext_callables
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+    from markupsafe import Markup
 
 TEMPLATES = Path(__file__).parent / "templates"
+# The service's name: a proper name, the same in every language.
+SITE_NAME = "Stadsnätsfabriken"
 
 
-class Markup(str):
-    """HTML that is already safe to emit as is."""
-
-    __slots__ = ()
-
-
-def escape(value: object) -> Markup:
-    if isinstance(value, Markup):
-        return value
-    if value is None:
-        return Markup("")
-    return Markup(html.escape(str(value), quote=True))
+# The language of the page being rendered: the templates' `_`, `gettext` and `ngettext`
+# (globals of the one Environment, so imported macros need no page context) read it.
+_PAGE_LANGUAGE: ContextVar[Language] = ContextVar("page_language", default=DEFAULT)
 
 
-def join(parts: Iterable[object], separator: str = "\n") -> Markup:
-    return Markup(separator.join(escape(part) for part in parts))
+# Everything that shapes the compiled templates (template_cache.py keys on it).
+_OPTIONS: dict[str, Any] = {
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    # Templates ship with the code: no stat() of the file on every render.
+    "auto_reload": False,
+    "extensions": ["jinja2.ext.i18n"],
+}
+_FINGERPRINT = f"{sorted(_OPTIONS.items())!r}|autoescape|StrictUndefined|newstyle_gettext"
+
+
+def build_environment(*, write_cache: bool = False) -> Environment:
+    """The templates' Environment; `write_cache` for infra/package.py, which compiles them."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    from .template_cache import CACHE_DIR, ShippedTemplateCache
+
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        bytecode_cache=ShippedTemplateCache(CACHE_DIR, _FINGERPRINT, writable=write_cache),
+        **_OPTIONS,
+    )
+    # "Newstyle" gettext: `{% trans %}` hands its values to gettext, which fills them in.
+    env.newstyle_gettext = True  # type: ignore[attr-defined]
+    translations = {language: _translations(language) for language in LANGUAGES}
+
+    def gettext(message: str, **values: Any) -> Markup:
+        return translations[_PAGE_LANGUAGE.get()][0](message, **values)
+
+    def ngettext(singular: str, plural: str, count: int, **values: Any) -> Markup:
+        return translations[_PAGE_LANGUAGE.get()][1](singular, plural, count, **values)
+
+    env.globals.update(site_name=SITE_NAME, gettext=gettext, ngettext=ngettext, _=gettext)
+    return env
 
 
 @cache
-def _template(name: str) -> Template:
-    return Template((TEMPLATES / name).read_text(encoding="utf-8"))
+def environment() -> Environment:
+    """The one Environment of this process, built on its first page."""
+    return build_environment()
 
 
-@cache
-def _inline(source: str) -> Template:
-    return Template(source)
+def _translations(language: Language) -> tuple[Callable[..., Markup], Callable[..., Markup]]:
+    """`gettext` and `ngettext` of one language for the templates: the catalog's text
+    escaped (and kept, per message id), then its `%(name)s` values filled in, escaped too."""
+    from markupsafe import escape
+
+    plain = gettext_callables(language)
+    catalog_gettext, catalog_ngettext = plain["gettext"], plain["ngettext"]
+    escaped: dict[str, Markup] = {}
+
+    def translated(message: str, **values: Any) -> Markup:
+        text = escaped.get(message)
+        if text is None:
+            text = escaped[message] = escape(catalog_gettext(message))
+        return text % values if values else text
+
+    def translated_plural(singular: str, plural: str, count: int, **values: Any) -> Markup:
+        values.setdefault("num", count)
+        return escape(catalog_ngettext(singular, plural, count)) % values
+
+    return translated, translated_plural
 
 
-def render(name: str, **values: object) -> Markup:
-    """The template file `name` with every `$value` escaped (Markup passes unchanged)."""
-    return Markup(_template(name).substitute({k: escape(v) for k, v in values.items()}))
-
-
-def fragment(source: str, **values: object) -> Markup:
-    """A small inline template, with the same escaping as `render`."""
-    return Markup(_inline(source).substitute({k: escape(v) for k, v in values.items()}))
-
-
-def attributes(**values: str | int | bool | None) -> Markup:
-    """HTML attributes; None and False are left out, True is a bare attribute. A trailing
-    underscore in a name is dropped (for `class_`, `for_`); other underscores become dashes."""
-    parts: list[str] = []
-    for name, value in values.items():
-        if value is None or value is False:
-            continue
-        attribute = name.rstrip("_").replace("_", "-")
-        if value is True:
-            parts.append(attribute)
-        else:
-            parts.append(f'{attribute}="{escape(value)}"')
-    return Markup(" ".join(parts))
+def render(template: str, language: Language, **values: Any) -> str:
+    """The page `template` in `language`; `values` are the template's variables."""
+    page = environment().get_template(template)
+    token = _PAGE_LANGUAGE.set(language)
+    try:
+        return page.render(values, lang=language)
+    finally:
+        _PAGE_LANGUAGE.reset(token)

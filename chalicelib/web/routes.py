@@ -15,15 +15,17 @@ STATIC = Path(__file__).parent / "static"
 
 
 def _handle(flow: Callable[..., Response], *args: str) -> Response:
-    from ..wiring import services
+    from ..composition import adapters
+    from ..logs import correlated, request_id
     from .errors import error_response
     from .visit import start_visit
 
     request = bp.current_request
-    try:
-        return flow(start_visit(request, services()), *args)
-    except Exception as error:
-        return error_response(error, request)
+    with correlated(request_id(request.context)):
+        try:
+            return flow(start_visit(request, adapters()), *args)
+        except Exception as error:
+            return error_response(error, request)
 
 
 @bp.route("/", methods=["GET"])

@@ -5,6 +5,8 @@ It carries the identified access (only ever written after a verified bounce), th
 pre-identification nonce that binds a bounce callback to this browser (login-CSRF), the
 secret behind the form's CSRF token, and what this visit already learned from the city
 network (one `port_status`, one `service_deliverable` per offer), so reloads make no calls.
+Those answers are typed (PortAnswer, DeliverabilityAnswer, CachedCall); their one- and
+two-letter aliases keep the cookie small.
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ import secrets
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..domain.citynet import CallResult
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..domain.citynet import CallResult, Outcome
+from ..domain.models import Deliverability
 
 COOKIE_NAME = "sf_session"
 SESSION_TTL_S = 2 * 3600
@@ -46,6 +51,85 @@ def clip(value: str | None) -> str | None:
     return None if value is None else value[:MAX_TEXT]
 
 
+class _Compact(BaseModel):
+    """A cookie entry: frozen, written under its short aliases, defaults left out."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
+
+    def compact(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+
+
+class CachedCall(_Compact):
+    """One city-network call of this visit, kept for the order's audit trail."""
+
+    method: str = Field(alias="m")
+    outcome: Outcome = Field(alias="o")
+    code: str | None = Field(default=None, alias="c")
+    message: str | None = Field(default=None, alias="t")
+    duration_ms: int = Field(alias="d")
+
+    @classmethod
+    def of(cls, call: CallResult) -> CachedCall:
+        return cls(
+            method=call.method,
+            outcome=call.outcome,
+            code=clip(call.code),
+            message=clip(call.message),
+            duration_ms=call.duration_ms,
+        )
+
+    def call(self) -> CallResult:
+        return CallResult(
+            method=self.method,
+            outcome=self.outcome,
+            code=self.code,
+            message=self.message,
+            duration_ms=self.duration_ms,
+        )
+
+
+class PortAnswer(_Compact):
+    """What the session keeps of one port_status: little, to stay well under 4 KB."""
+
+    message: str | None = Field(default=None, alias="m")
+    # The services already on the port (their uids), to mark those offers as active.
+    service_uids: tuple[str, ...] = Field(default=(), alias="s")
+    # port_status did not answer: the offers are shown, the port is unknown.
+    unknown: bool = Field(default=False, alias="u")
+    call: CachedCall | None = Field(default=None, alias="call")
+
+
+class DeliverabilityAnswer(_Compact):
+    """One offer's service_deliverable: deliverable, or not deliverable and why."""
+
+    deliverable: bool = Field(alias="ok")
+    reason_code: str | None = Field(default=None, alias="code")
+    message_sv: str | None = Field(default=None, alias="sv")
+    # None when it is the Swedish text (a city network's own 5xx message): kept once.
+    message_en: str | None = Field(default=None, alias="en")
+    call: CachedCall | None = Field(default=None, alias="call")
+
+    @classmethod
+    def of(cls, answer: Deliverability, call: CallResult | None) -> DeliverabilityAnswer:
+        same = answer.customer_message_en == answer.customer_message
+        return cls(
+            deliverable=answer.deliverable,
+            reason_code=clip(answer.reason_code),
+            message_sv=clip(answer.customer_message),
+            message_en=None if same else clip(answer.customer_message_en),
+            call=CachedCall.of(call) if call is not None else None,
+        )
+
+    def answer(self) -> Deliverability:
+        return Deliverability(
+            deliverable=self.deliverable,
+            reason_code=self.reason_code,
+            customer_message=self.message_sv,
+            customer_message_en=self.message_en or self.message_sv,
+        )
+
+
 @dataclass(frozen=True)
 class Identified:
     city_network_id: str
@@ -64,9 +148,9 @@ class Session:
     pre_nonce: str | None = None
     pre_expires: int = 0
     language: str | None = None
-    # Compact forms of city-network answers, see offers.py and order_form.py.
-    port: dict[str, Any] | None = None
-    deliverability: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # What the city network answered this visit, see offers.py and order_form.py.
+    port: PortAnswer | None = None
+    deliverability: dict[str, DeliverabilityAnswer] = field(default_factory=dict)
 
     @classmethod
     def new(cls, now_epoch: int) -> Session:
@@ -75,7 +159,7 @@ class Session:
     def pending_nonce(self, now_epoch: int) -> str | None:
         return self.pre_nonce if self.pre_nonce and self.pre_expires >= now_epoch else None
 
-    def with_deliverability(self, offer_id: str, entry: dict[str, Any]) -> Session:
+    def with_deliverability(self, offer_id: str, entry: DeliverabilityAnswer) -> Session:
         cached = {k: v for k, v in self.deliverability.items() if k != offer_id}
         cached[offer_id] = entry
         # Oldest first (dicts keep insertion order): drop the oldest beyond the cap.
@@ -118,9 +202,9 @@ def _to_json(session: Session) -> dict[str, Any]:
     if session.language:
         data["l"] = session.language
     if session.port is not None:
-        data["p"] = session.port
+        data["p"] = session.port.compact()
     if session.deliverability:
-        data["d"] = session.deliverability
+        data["d"] = {k: v.compact() for k, v in session.deliverability.items()}
     return data
 
 
@@ -133,10 +217,11 @@ def _from_json(data: Any) -> Session | None:
             network, access, issued = data["i"]
             identified = Identified(str(network), str(access), int(issued))
         nonce, nonce_expires = data.get("n") or (None, 0)
-        deliverability = data.get("d") or {}
-        port = data.get("p")
-        if not isinstance(deliverability, dict) or not (port is None or isinstance(port, dict)):
+        cached = data.get("d") or {}
+        if not isinstance(cached, dict):
             return None
+        deliverability = {str(k): DeliverabilityAnswer.model_validate(v) for k, v in cached.items()}
+        port = PortAnswer.model_validate(data["p"]) if data.get("p") is not None else None
         return Session(
             csrf=str(data["c"]),
             expires=int(data["x"]),
@@ -148,7 +233,7 @@ def _from_json(data: Any) -> Session | None:
             port=port,
             deliverability=deliverability,
         )
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, ValidationError):
         return None
 
 
@@ -240,31 +325,3 @@ def submission_key(session: Session, submission_id: str) -> str:
     """The dedupe key of one rendered form, bound to the session that rendered it."""
     owner = hashlib.sha256(session.csrf.encode()).hexdigest()[:16]
     return f"submission:{owner}:{submission_id}"
-
-
-# --- compact city-network calls, kept so the order's audit trail has this visit's calls ---
-
-
-def compact_call(call: CallResult) -> dict[str, Any]:
-    return {
-        "m": call.method,
-        "o": call.outcome,
-        "c": clip(call.code),
-        "t": clip(call.message),
-        "d": call.duration_ms,
-    }
-
-
-def call_from_compact(data: Any) -> CallResult | None:
-    if not isinstance(data, dict):
-        return None
-    try:
-        return CallResult(
-            method=data["m"],
-            outcome=data["o"],
-            code=data.get("c"),
-            message=data.get("t"),
-            duration_ms=data["d"],
-        )
-    except (KeyError, ValueError):
-        return None

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from chalice.app import Request, Response
 
-from ..config import settings
 from .i18n import Language, as_language, choose_language
 from .pages import PageContext
 from .session import (
@@ -26,7 +25,7 @@ from .session import (
 )
 
 if TYPE_CHECKING:
-    from ..wiring import Services
+    from ..composition import Adapters
 
 HTML = "text/html; charset=utf-8"
 SECURITY_HEADERS = {
@@ -67,32 +66,33 @@ def query(request: Request) -> dict[str, str]:
     return result
 
 
-def over_https(request: Request) -> bool:
-    base = settings().public_base_url or ""
+def over_https(request: Request, public_base_url: str | None) -> bool:
     forwarded = header(request, "x-forwarded-proto") or ""
-    return base.startswith("https://") or forwarded.lower() == "https"
+    return (public_base_url or "").startswith("https://") or forwarded.lower() == "https"
 
 
-def base_url(request: Request) -> str:
-    configured = settings().public_base_url
-    if configured:
-        return configured.rstrip("/")
+def base_url(request: Request, public_base_url: str | None) -> str:
+    if public_base_url:
+        return public_base_url.rstrip("/")
     # Only without a configured URL (the local stack): the Host the browser used.
     host = header(request, "host") or ""
     if not _HOST.match(host):
         host = "127.0.0.1"
-    return f"{'https' if over_https(request) else 'http'}://{host}"
+    return f"{'https' if over_https(request, None) else 'http'}://{host}"
 
 
 @dataclass
 class Visit:
     request: Request
-    services: Services
+    adapters: Adapters
     now: datetime
     session: Session | None
     language: Language
     query: dict[str, str]
     dirty: bool = False
+
+    def base_url(self) -> str:
+        return base_url(self.request, self.adapters.settings.public_base_url)
 
     @property
     def now_epoch(self) -> int:
@@ -125,8 +125,9 @@ class Visit:
     def _headers(self, extra: dict[str, Any] | None = None) -> dict[str, Any]:
         headers: dict[str, Any] = {**SECURITY_HEADERS, **(extra or {})}
         if self.dirty and self.session is not None:
-            value = encode_session(self.session, self.services.signing_key)
-            headers["Set-Cookie"] = set_cookie_header(value, secure=over_https(self.request))
+            value = encode_session(self.session, self.adapters.signing_key)
+            secure = over_https(self.request, self.adapters.settings.public_base_url)
+            headers["Set-Cookie"] = set_cookie_header(value, secure=secure)
         return headers
 
     def html(self, body: str, status: int = 200) -> Response:
@@ -138,11 +139,11 @@ class Visit:
         return Response(body="", status_code=status, headers=self._headers({"Location": location}))
 
 
-def start_visit(request: Request, services: Services) -> Visit:
-    now = services.deps.clock.now()
+def start_visit(request: Request, adapters: Adapters) -> Visit:
+    now = adapters.clock.now()
     params = query(request)
     cookie = cookie_value(header(request, "cookie"), COOKIE_NAME)
-    session = decode_session(cookie, services.signing_key, int(now.timestamp()))
+    session = decode_session(cookie, adapters.signing_key, int(now.timestamp()))
     language = choose_language(
         params.get("lang"),
         session.language if session else None,
@@ -150,7 +151,7 @@ def start_visit(request: Request, services: Services) -> Visit:
     )
     visit = Visit(
         request=request,
-        services=services,
+        adapters=adapters,
         now=now,
         session=session,
         language=language,

@@ -10,6 +10,11 @@ attribute per thread; building the server ourselves skips that, and two visitors
 read each other's request (a receipt link was checked against another visitor's query).
 So the app gets the same per-thread request first.
 
+Two things a real gateway does that `chalice local` does not: a listen backlog deep enough
+for a burst of connections (Python's default of 5 reset a quarter of 20 simultaneous
+POSTs), and a read timeout, so a request that promises a body and stalls is answered 408
+instead of holding a thread forever.
+
 A path or method no route has is answered as API Gateway answers it with the deployed
 template's gateway responses (404, the project's JSON error), not with `chalice local`'s
 403 "Missing Authentication Token".
@@ -28,11 +33,23 @@ from chalice.local import (
     LocalChalice,
     LocalDevServer,
     LocalGatewayException,
+    ThreadedHTTPServer,
 )
 
 # infra/merge-template.yaml, gateway response MISSING_AUTHENTICATION_TOKEN.
 UNKNOWN_ROUTE_STATUS = 404
 UNKNOWN_ROUTE_BODY = b'{"error": {"code": "not_found", "message": "no such resource"}}'
+STALLED_BODY = (
+    b'{"error": {"code": "request_timeout", "message": "the request body did not arrive"}}'
+)
+# Connections the kernel holds while the accept loop starts their threads.
+LISTEN_BACKLOG = 128
+# A client that sends nothing for this long is cut off (API Gateway waits about as long).
+READ_TIMEOUT_S = 10.0
+
+
+class LocalHttpServer(ThreadedHTTPServer):
+    request_queue_size = LISTEN_BACKLOG
 
 
 class PeerAddressRequestHandler(ChaliceRequestHandler):
@@ -40,11 +57,20 @@ class PeerAddressRequestHandler(ChaliceRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         return None
 
+    # The socket timeout for every read (StreamRequestHandler applies it per connection).
+    timeout = READ_TIMEOUT_S
+
     def _generic_handle(self) -> None:
         # Chalice builds a LocalGateway (and so an event converter) per handler instance,
         # i.e. per connection: this instance attribute never leaks to another visitor.
         self.local_gateway.event_converter.LOCAL_SOURCE_IP = self.client_address[0]  # type: ignore[misc]
-        super()._generic_handle()
+        try:
+            super()._generic_handle()
+        except TimeoutError:
+            # The body stalled: what was read of it is unusable, and so is the connection.
+            self.close_connection = True
+            headers = {"Content-Type": "application/json", "Connection": "close"}
+            self._send_http_response(408, headers, STALLED_BODY)
 
     def _send_error_response(self, error: LocalGatewayException) -> None:
         # chalice local's "no such route" (an authorizer's denial is an AccessDenied one).
@@ -65,12 +91,22 @@ def serve_requests_per_thread(app: Chalice) -> None:
 
 
 class AppServer:
-    def __init__(self, app: Chalice, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        app: Chalice,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        read_timeout_s: float = READ_TIMEOUT_S,
+    ) -> None:
         serve_requests_per_thread(app)
         config = Config.create(
             chalice_stage="local", app_name=app.app_name, lambda_timeout=28, lambda_memory_size=512
         )
-        self._dev = LocalDevServer(app, config, host, port, handler_cls=PeerAddressRequestHandler)
+        handler = type("RequestHandler", (PeerAddressRequestHandler,), {"timeout": read_timeout_s})
+        self._dev = LocalDevServer(
+            app, config, host, port, handler_cls=handler, server_cls=LocalHttpServer
+        )
         self._thread: threading.Thread | None = None
 
     @property

@@ -18,6 +18,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
 DEMO_OUTLETS = HERE / "demo-outlets.json"
@@ -68,7 +69,6 @@ class LocalStack:
             "AWS_REGION": "eu-north-1",
             "STAGE": "local",
             "TABLE_NAME": "stadsnatsfabriken-local",
-            "ALLOW_INSECURE_WEBHOOKS": "true",
             "POWERTOOLS_SERVICE_NAME": "stadsnatsfabriken",
             "POWERTOOLS_METRICS_NAMESPACE": "Stadsnatsfabriken",
             "POWERTOOLS_METRICS_DISABLED": "true",
@@ -97,10 +97,13 @@ class LocalStack:
     def _create_table_and_queues(self) -> dict[str, str]:
         from chalicelib.adapters.dynamodb.schema import create_table
         from chalicelib.adapters.sqs import create_queues
+        from chalicelib.composition import AwsAdapters
+        from chalicelib.settings import Settings
 
-        create_table(os.environ["TABLE_NAME"])
+        aws = AwsAdapters(Settings.from_environment())
+        create_table(aws.table)
         names = [os.environ.get(v, d) for v, d in QUEUE_NAMES]
-        urls = create_queues(names)
+        urls = create_queues(names, aws.connection)
         os.environ["ACTIVATION_QUEUE_URL"] = urls[names[0]]
         os.environ["WEBHOOK_QUEUE_URL"] = urls[names[1]]
         return urls
@@ -126,22 +129,33 @@ class LocalStack:
 
         sys.path.insert(0, str(HERE.parents[1]))
         import app as app_module
+        from chalicelib.composition import use
+        from chalicelib.settings import settings
 
         server = AppServer(app_module.app, self.host, self.app_port)
         self.urls["app"] = server.url
         os.environ.setdefault("PUBLIC_BASE_URL", server.url)
+        # Webhooks may call loopback here (STAGE=local), but never the stack's own services.
+        own = [self.urls[name] for name in ("app", "moto", "emulator_api", "bounce")]
+        os.environ["LOCAL_SERVICE_PORTS"] = ",".join(
+            str(urlsplit(url).port) for url in own if url and urlsplit(url).port
+        )
+        # The environment is complete only now (the app's URL is known once it is bound):
+        # the app's settings and adapters are read afresh from it.
+        settings.cache_clear()
+        use(None)
         self._app_module = app_module
         self._stoppers.append(server.stop)
         return server
 
     def _seed(self, api_url: str, bounce_url: str) -> None:
+        from chalicelib.composition import adapters
         from chalicelib.domain.api_keys import issue_api_key
         from chalicelib.domain.clock import SystemClock
-        from chalicelib.wiring import services
         from infra.local.seed import seed_catalog
 
-        found = services()
-        seed_catalog(found.deps.catalog, api_url, bounce_url)
+        found = adapters()
+        seed_catalog(found.catalog, api_url, bounce_url)
         self.api_key, _ = issue_api_key(
             found.api_keys,
             "demo-tl",
@@ -163,12 +177,14 @@ class LocalStack:
         """Seed DEMO_WEBHOOK_URL/SECRET, then feed the table's stream to the relay handler
         (the order events it carries become webhook deliveries on the SQS worker)."""
         from chalicelib.adapters.dynamodb.schema import table_stream_arn
-        from chalicelib.webhook_wiring import webhook_adapters
-        from chalicelib.wiring import services
+        from chalicelib.composition import AwsAdapters, adapters
         from infra.local.streams import StreamPoller
         from infra.local.webhooks_demo import seed_from_environment
 
-        demo = seed_from_environment(webhook_adapters().store, services().deps.clock)
+        running = adapters()
+        demo = seed_from_environment(
+            running.webhook_store, running.clock, running.settings.allow_insecure_webhooks
+        )
         if demo is None:
             self.urls["demo_webhook"] = "(none; set DEMO_WEBHOOK_URL to receive demo-tl's events)"
         else:
@@ -176,7 +192,8 @@ class LocalStack:
             if demo.generated:
                 # Shown once, like the generated API key: nobody else knows it.
                 self.urls["demo_webhook_secret"] = demo.secret
-        arn = table_stream_arn(os.environ["TABLE_NAME"])
+        assert isinstance(running, AwsAdapters)
+        arn = table_stream_arn(running.table)
         poller = StreamPoller(self._app_module.app, arn).start()
         self.urls["stream_handlers"] = ", ".join(poller.handlers) or "(none)"
         self._stoppers.append(poller.stop)

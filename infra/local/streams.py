@@ -6,11 +6,16 @@ batch again).
 
 The handler's registered stream ARN is a deployment setting; locally the ARN of the
 table's actual stream is used.
+
+The poller keeps a position per shard (the last sequence number handled), not the shard
+iterator the last read returned, and asks for a fresh iterator on every read. moto rolls
+a failed transaction back by putting a copy of the table in place, stream included: an
+iterator kept from before then reads the orphaned copy, which holds the rolled-back
+writes and never sees another record.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
 import uuid
@@ -21,6 +26,8 @@ from chalice.app import Chalice, DynamoDBEventConfig
 from chalice.local import LambdaContext
 
 logger = logging.getLogger("local.streams")
+
+_OLDEST, _AFTER, _AT = "TRIM_HORIZON", "AFTER_SEQUENCE_NUMBER", "AT_SEQUENCE_NUMBER"
 
 
 class StreamPoller:
@@ -33,16 +40,15 @@ class StreamPoller:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        self._iterators: dict[str, str | None] = {}
+        # Per shard: where the next read starts (iterator type, sequence number).
+        self._positions: dict[str, tuple[str, str | None]] = {}
         self._sources: list[tuple[DynamoDBEventConfig, Any]] = []
         for source in app.event_sources:
             if isinstance(source, DynamoDBEventConfig):
-                module_name, _, function_name = source.handler_string.rpartition(".")
-                handler = getattr(importlib.import_module(module_name or "app"), function_name)
-                self._sources.append((source, handler))
+                self._sources.append((source, app.handler_map[source.name]))
         # Start at the oldest record: whatever was written before the poller started counts.
         for shard in self._shards():
-            self._iterators[shard] = self._iterator(shard, "TRIM_HORIZON")
+            self._positions[shard] = (_OLDEST, None)
 
     @property
     def handlers(self) -> list[str]:
@@ -71,13 +77,10 @@ class StreamPoller:
     def poll_once(self) -> int:
         """One read of every shard; the number of records handed to the handlers."""
         with self._lock:
-            for shard in self._shards():
-                self._iterators.setdefault(shard, self._iterator(shard, "TRIM_HORIZON"))
-            handed = 0
-            for shard, iterator in list(self._iterators.items()):
-                if iterator is not None:
-                    handed += self._poll_shard(shard, iterator)
-            return handed
+            live = self._shards()
+            for shard in live:
+                self._positions.setdefault(shard, (_OLDEST, None))
+            return sum(self._poll_shard(shard) for shard in live)
 
     # --- internals ---------------------------------------------------------------------
 
@@ -104,13 +107,13 @@ class StreamPoller:
             params["SequenceNumber"] = sequence_number
         return str(self._streams.get_shard_iterator(**params)["ShardIterator"])
 
-    def _poll_shard(self, shard: str, iterator: str) -> int:
+    def _poll_shard(self, shard: str) -> int:
         batch_size = min((s.batch_size for s, _ in self._sources), default=100)
+        kind, sequence_number = self._positions[shard]
+        iterator = self._iterator(shard, kind, sequence_number)
         response = self._streams.get_records(ShardIterator=iterator, Limit=batch_size)
         records = [_record(r, self._arn) for r in response.get("Records", [])]
-        next_iterator = response.get("NextShardIterator")
         if not records:
-            self._iterators[shard] = next_iterator
             return 0
         retry_from: str | None = None
         for source, handler in self._sources:
@@ -118,9 +121,9 @@ class StreamPoller:
             if failed is not None and (retry_from is None or int(failed) < int(retry_from)):
                 retry_from = failed
         if retry_from is None:
-            self._iterators[shard] = next_iterator
+            self._positions[shard] = (_AFTER, str(records[-1]["dynamodb"]["SequenceNumber"]))
         else:
-            self._iterators[shard] = self._iterator(shard, "AT_SEQUENCE_NUMBER", retry_from)
+            self._positions[shard] = (_AT, retry_from)
             self._stop.wait(self._idle_wait_s)  # Lambda retries too, not in a tight loop
         return len(records)
 

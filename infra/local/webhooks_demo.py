@@ -76,13 +76,13 @@ def seed_demo_webhook(
     return DemoWebhook(url=url, secret=value, generated=generated)
 
 
-def seed_from_environment(store: WebhookStore, clock: Clock) -> DemoWebhook | None:
-    from chalicelib.config import settings
-
+def seed_from_environment(
+    store: WebhookStore, clock: Clock, allow_insecure: bool
+) -> DemoWebhook | None:
     return seed_demo_webhook(
         store,
         clock,
         url=os.environ.get("DEMO_WEBHOOK_URL") or None,
         secret=os.environ.get("DEMO_WEBHOOK_SECRET") or None,
-        allow_insecure=settings().allow_insecure_webhooks,
+        allow_insecure=allow_insecure,
     )

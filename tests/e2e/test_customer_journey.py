@@ -1,5 +1,5 @@
 """The four scenarios in headless Chromium against the running local stack, through the demo
-bounce server's chooser page (DESIGN.md, "The four scenarios" and "Local stack")."""
+bounce server's chooser page (docs/architecture.md, "The four scenarios" and "Local stack")."""
 
 from __future__ import annotations
 

@@ -85,7 +85,9 @@ def test_a_test_event_verifies_with_the_demo_secret(stack: WebhookStack) -> None
 def test_an_order_written_with_its_event_is_announced_signed(
     stack: WebhookStack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from chalicelib.adapters.aws_clients import AwsConnection
     from chalicelib.adapters.cursor import CursorCodec
+    from chalicelib.adapters.dynamodb.client import DynamoDBTable
     from chalicelib.adapters.dynamodb.orders import DynamoDBOrderStore
     from chalicelib.domain.ids import new_event_id
     from chalicelib.domain.models import OrderEvent, OrderEventKind
@@ -93,7 +95,6 @@ def test_an_order_written_with_its_event_is_announced_signed(
 
     # Given an order stored in the stack's table the way ordering stores it (order and
     # order.created event in one transaction)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", stack.moto_url)
     order = make_order("demo-tl", datetime.now(UTC))
     event = OrderEvent(
         id=new_event_id(order.created_at),
@@ -105,7 +106,8 @@ def test_an_order_written_with_its_event_is_announced_signed(
         webhook_type="order.created",
         order_snapshot=order,
     )
-    DynamoDBOrderStore(TABLE, CursorCodec(b"not-used-for-writes-0123456789")).create(order, [event])
+    table = DynamoDBTable(TABLE, AwsConnection(stack.moto_url, "eu-north-1"))
+    DynamoDBOrderStore(table, CursorCodec(b"not-used-for-writes-0123456789")).create(order, [event])
     # Then the stack's stream relay and webhook worker deliver it, signed with the demo secret
     received = wait_for(stack.receiver, "order.created")
     payload = Webhook(stack.secret).verify(received.body, received.headers)

@@ -21,11 +21,11 @@ from typing import Any
 
 import pytest
 
+from chalicelib.composition import use
+from chalicelib.domain.activation.provider import request_activation
 from chalicelib.domain.models import ActivationState, Order
 from chalicelib.domain.ordering import place_order
-from chalicelib.domain.ports import Deps, OrderFilter
-from chalicelib.domain.provider_orders import request_activation
-from chalicelib.wiring import use_services
+from chalicelib.domain.ports import OrderFilter
 from chalicelib.workers import activation as worker
 from tests.integration.emulator_fixtures import demo_config
 from tests.integration.test_activation_pipeline import (  # noqa: F401 - fixtures
@@ -278,23 +278,15 @@ def test_a_worker_killed_after_the_city_network_answered_does_not_order_again(wo
     orders = three_triggered_orders(world)
     batch = receive(world.queue_url)
     assert len(batch) == 3
-    healthy = world.services
-    deps = healthy.deps
-    killed = Deps(
-        KilledOnFirstWrite(deps.orders),  # type: ignore[arg-type]
-        deps.catalog,
-        deps.city_networks,
-        deps.activation_queue,
-        deps.clock,
-    )
-    use_services(type(healthy)(killed, healthy.api_keys, healthy.tokens, healthy.secrets, b"k"))
+    healthy = world.adapters
+    use(healthy.replaced(orders=KilledOnFirstWrite(healthy.orders)))
     # When the worker is killed right after the first service_order was carried out
     with pytest.raises(WorkerKilled):
         deliver(world, batch)
     killed_in = [c for c in world.emulator.calls(method="service_order") if c["status"] == 200]
     assert len(killed_in) == 1
     # And a fresh worker gets the batch back
-    use_services(healthy)
+    use(healthy)
     visible_again(world.queue_url, batch)
     run_worker(world)
     # Then the remembered reply was recorded, not ordered again: one service_order per

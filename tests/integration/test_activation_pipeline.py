@@ -17,23 +17,21 @@ from typing import Any
 import pytest
 from chalice.app import Chalice, SQSEventConfig
 
-from chalicelib.adapters.citynet.registry import CityNetworkRegistry
-from chalicelib.adapters.cursor import CursorCodec
-from chalicelib.adapters.dynamodb.api_keys import DynamoDBApiKeyStore
 from chalicelib.adapters.dynamodb.catalog import DynamoDBCatalog
-from chalicelib.adapters.dynamodb.orders import DynamoDBOrderStore
-from chalicelib.adapters.dynamodb.tokens import DynamoDBOneTimeTokens
 from chalicelib.adapters.secrets import StaticSecrets
-from chalicelib.adapters.sqs import SqsActivationQueue, create_queues, sqs_client
+from chalicelib.adapters.sqs import SqsQueue, create_queues
+from chalicelib.composition import AwsAdapters, use
+from chalicelib.domain.activation.messages import ActivationMessage
+from chalicelib.domain.activation.provider import request_activation
 from chalicelib.domain.clock import SystemClock, today_in_sweden
 from chalicelib.domain.models import ActivationState, Order, OrderEventKind
 from chalicelib.domain.ordering import Access, OrderRequest, place_order
-from chalicelib.domain.ports import ActivationMessage, Deps
-from chalicelib.domain.provider_orders import request_activation
-from chalicelib.wiring import Services, use_services
+from chalicelib.domain.ports import Deps
+from chalicelib.settings import Settings
 from chalicelib.workers import activation as worker
 from infra.local.seed import demo_city_network, seed_catalog
 from infra.local.worker import SqsWorker
+from tests.aws import connection, sqs_client, table
 from tests.fakes import a_customer
 from tests.integration.emulator_fixtures import EmulatorHandle, demo_config, start_emulator
 
@@ -45,13 +43,14 @@ SERVICE_UID = "BB100100"  # the service of the offer below
 Handler = Callable[[dict[str, Any], Any], Any]
 
 
-class NoWaitQueue(SqsActivationQueue):
+class NoWaitQueue(SqsQueue[ActivationMessage]):
     """The real SQS queue, with every wait taken as already over: retries ask for a minute
     or more (DelaySeconds), which a test cannot spend. The delay each send asked for is
     kept in `sent` so the backoff itself stays checked."""
 
     def __init__(self, queue_url: str) -> None:
-        super().__init__(queue_url)
+        super().__init__(queue_url, connection())
+        self.url = queue_url
         self.sent: list[tuple[ActivationMessage, int]] = []
 
     def send(self, message: ActivationMessage, delay_seconds: int = 0) -> None:
@@ -61,7 +60,7 @@ class NoWaitQueue(SqsActivationQueue):
 
 @dataclass
 class World:
-    """Everything one test talks to; `services` is what the worker's handler uses."""
+    """Everything one test talks to; `adapters` is what the worker's handler uses."""
 
     emulator: EmulatorHandle
     table_name: str
@@ -69,50 +68,41 @@ class World:
     dlq_url: str
     catalog: DynamoDBCatalog
     queue: NoWaitQueue
-    services: Services
+    adapters: AwsAdapters
 
     @property
     def deps(self) -> Deps:
-        return self.services.deps
+        return self.adapters
 
     def point_city_network_at(self, api_url: str) -> None:
         """Moves the city network's API (e.g. to a closed port) for both the customer's
-        path and the worker: fresh clients, since the registry keeps one per network."""
+        path and the worker: fresh adapters, with fresh city-network clients."""
         self.catalog.put_city_network(demo_city_network(api_url, self.emulator.bounce_url))
-        use_services(build_services(self.table_name, self.catalog, self.queue, self.emulator))
-        self.services = _installed()
+        self.adapters = build_adapters(self.table_name, self.catalog, self.queue, self.emulator)
+        use(self.adapters)
 
     def restore_city_network(self) -> None:
         self.point_city_network_at(self.emulator.api_url)
 
 
-def _installed() -> Services:
-    from chalicelib.wiring import services
-
-    return services()
-
-
-def build_services(
+def build_adapters(
     table_name: str, catalog: DynamoDBCatalog, queue: NoWaitQueue, emulator: EmulatorHandle
-) -> Services:
+) -> AwsAdapters:
+    """DynamoDB and SQS on moto; the catalog read uncached (tests move the city network's
+    API) and the city networks' clients with a short deadline."""
     user, password = emulator.auth
     secrets = StaticSecrets(
-        {"demo-stadsnat/api": f"{user}:{password}", "app/signing-key": "integration-key"}
+        {"demo-stadsnat/api": f"{user}:{password}", "app/signing-key": "integration-test-key"}
     )
-    deps = Deps(
-        orders=DynamoDBOrderStore(table_name, CursorCodec(b"integration-test-key")),
-        catalog=catalog,
-        city_networks=CityNetworkRegistry(catalog, secrets, deadline_s=DEADLINE_S),
-        activation_queue=queue,
-        clock=SystemClock(),
+    aws = connection()
+    settings = Settings(
+        table_name=table_name,
+        activation_queue_url=queue.url,
+        aws_endpoint_url=aws.endpoint_url,
+        aws_region=aws.region,
+        city_network_deadline_s=DEADLINE_S,
     )
-    return Services(
-        deps=deps,
-        api_keys=DynamoDBApiKeyStore(table_name),
-        tokens=DynamoDBOneTimeTokens(table_name),
-        secrets=secrets,
-        signing_key=b"integration-key",
-    )
+    return AwsAdapters(settings, catalog=catalog, activation_queue=queue, secrets=secrets)
 
 
 @pytest.fixture
@@ -125,11 +115,12 @@ def emulator() -> Iterator[EmulatorHandle]:
 @pytest.fixture
 def world(moto_endpoint: str, table_name: str, emulator: EmulatorHandle) -> Iterator[World]:
     name = f"activation-{uuid.uuid4().hex[:8]}"
-    urls = create_queues([name])
-    catalog = DynamoDBCatalog(table_name)
+    urls = create_queues([name], connection())
+    catalog = DynamoDBCatalog(table(table_name))
     seed_catalog(catalog, emulator.api_url, emulator.bounce_url)
     queue = NoWaitQueue(urls[name])
-    use_services(build_services(table_name, catalog, queue, emulator))
+    adapters = build_adapters(table_name, catalog, queue, emulator)
+    use(adapters)
     yield World(
         emulator=emulator,
         table_name=table_name,
@@ -137,9 +128,9 @@ def world(moto_endpoint: str, table_name: str, emulator: EmulatorHandle) -> Iter
         dlq_url=urls[f"{name}-dlq"],
         catalog=catalog,
         queue=queue,
-        services=_installed(),
+        adapters=adapters,
     )
-    use_services(None)
+    use(None)
 
 
 # --- driving the worker ----------------------------------------------------------------------

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.composition import AwsAdapters
 from chalicelib.domain.api_keys import authenticate
 from chalicelib.domain.errors import Unauthorized
-from chalicelib.wiring import Services, services_from_environment
+from chalicelib.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def env(table_name: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """The environment an operator's shell would have; this process's settings follow it
     for the test's own checks, and are forgotten afterwards."""
-    from chalicelib.config import settings
+    from chalicelib.settings import settings
 
     monkeypatch.setenv("TABLE_NAME", table_name)
     monkeypatch.setenv("SECRET_APP_SIGNING_KEY", "admin-cli-test-signing-key")
@@ -44,9 +45,9 @@ def admin(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def services(env: dict[str, str]) -> Services:
-    assert os.environ["TABLE_NAME"] == env["TABLE_NAME"]
-    return services_from_environment()
+def adapters(env: dict[str, str]) -> AwsAdapters:
+    """What the operator's shell would build: the same settings the command line reads."""
+    return AwsAdapters(Settings.from_environment(env))
 
 
 def test_operator_sets_up_a_provider_and_rotates_its_keys(
@@ -98,8 +99,8 @@ def test_operator_sets_up_a_provider_and_rotates_its_keys(
     key_one, key_two = first.stdout.strip(), second.stdout.strip()
     assert key_one.startswith("sfk_") and key_two.startswith("sfk_")
     # Then both keys authenticate, and the listing shows labels but never keys or hashes
-    svc = services(env)
-    assert svc.deps.catalog.offers_of_provider("bredband-ab")[0].service_uid == "BB100100"
+    svc = adapters(env)
+    assert svc.catalog.offers_of_provider("bredband-ab")[0].service_uid == "BB100100"
     assert (
         authenticate(svc.api_keys, key_one) == authenticate(svc.api_keys, key_two) == "bredband-ab"
     )
@@ -134,7 +135,7 @@ def test_a_given_key_comes_from_the_environment_not_the_command_line(
     )
     assert issued.returncode == 0, issued.stderr
     assert issued.stdout.strip() == "sfk_local-demo-key-0123456789"
-    assert authenticate(services(env).api_keys, "sfk_local-demo-key-0123456789") == "demo-tl"
+    assert authenticate(adapters(env).api_keys, "sfk_local-demo-key-0123456789") == "demo-tl"
 
 
 def test_mistakes_are_reported_without_a_traceback(env: dict[str, str], tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -93,3 +94,70 @@ def test_requests_in_flight_together_each_read_their_own_query():
         server.stop()
     # Then each is answered from its own request, not from the one that came in last
     assert answers == tokens
+
+
+def post_app() -> Chalice:
+    app = Chalice(app_name="post")
+
+    @app.route("/submit", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+    def submit() -> dict[str, int]:
+        return {"bytes": len(app.current_request.raw_body or b"")}
+
+    return app
+
+
+def test_a_burst_of_connections_waits_in_the_backlog_instead_of_being_refused():
+    # Given a server that is listening but not yet accepting (its accept loop is busy)
+    server = AppServer(post_app())
+    port = int(server.url.rsplit(":", 1)[1])
+    connections = []
+    try:
+        # When twenty visitors connect at once
+        for _ in range(20):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=1)
+            connections.append(sock)
+        server.start()
+        # Then every one is answered once the server gets to it
+        answers = []
+        for sock in connections:
+            sock.sendall(
+                b"POST /submit HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 3\r\n\r\na=1"
+            )
+            answers.append(sock.makefile("rb").readline())
+    finally:
+        for sock in connections:
+            sock.close()
+        server.stop()
+    assert answers == [b"HTTP/1.1 200 OK\r\n"] * 20
+
+
+def test_a_request_whose_body_stalls_is_cut_off_and_others_are_still_served():
+    # Given the app served with a short read timeout
+    server = AppServer(post_app(), read_timeout_s=0.5).start()
+    port = int(server.url.rsplit(":", 1)[1])
+    stalled = socket.create_connection(("127.0.0.1", port), timeout=10)
+    try:
+        # When a request promises 100 bytes of body, sends 3 and goes quiet
+        stalled.sendall(
+            b"POST /submit HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\na=1"
+        )
+        # Then it is answered 408 and closed, not held open
+        reply = stalled.makefile("rb").read()
+        # And another visitor is served meanwhile as usual
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        connection.request(
+            "POST",
+            "/submit",
+            body="a=1",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        other = connection.getresponse().status
+        connection.close()
+    finally:
+        stalled.close()
+        server.stop()
+    assert reply.startswith(b"HTTP/1.1 408 ")
+    assert b"request_timeout" in reply
+    assert other == 200

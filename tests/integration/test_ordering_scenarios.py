@@ -9,13 +9,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from chalicelib.adapters.citynet.registry import CityNetworkRegistry
-from chalicelib.adapters.cursor import CursorCodec
 from chalicelib.adapters.dynamodb.catalog import DynamoDBCatalog
-from chalicelib.adapters.dynamodb.orders import DynamoDBOrderStore
 from chalicelib.adapters.secrets import StaticSecrets
-from chalicelib.adapters.sqs import SqsActivationQueue, create_queues, sqs_client
-from chalicelib.domain.clock import SystemClock
+from chalicelib.adapters.sqs import SqsQueue, create_queues
+from chalicelib.composition import AwsAdapters
+from chalicelib.domain.activation.messages import ActivationMessage
 from chalicelib.domain.models import ActivationState
 from chalicelib.domain.ordering import (
     Access,
@@ -25,8 +23,10 @@ from chalicelib.domain.ordering import (
     offers_on_access,
     place_order,
 )
-from chalicelib.domain.ports import ActivationMessage, Deps, OrderFilter
+from chalicelib.domain.ports import OrderFilter
+from chalicelib.settings import Settings
 from infra.local.seed import seed_catalog
+from tests.aws import connection, sqs_client, table
 from tests.fakes import a_customer
 from tests.integration.emulator_fixtures import EmulatorHandle, demo_config, start_emulator
 
@@ -43,21 +43,29 @@ def emulator() -> Iterator[EmulatorHandle]:
 @pytest.fixture
 def queue_url(moto_endpoint: str) -> str:
     name = f"activation-{uuid.uuid4().hex[:8]}"
-    return create_queues([name])[name]
+    return create_queues([name], connection())[name]
 
 
 @pytest.fixture
-def deps(table_name: str, queue_url: str, emulator: EmulatorHandle) -> Deps:
-    catalog = DynamoDBCatalog(table_name)
+def deps(table_name: str, queue_url: str, emulator: EmulatorHandle) -> AwsAdapters:
+    """DynamoDB and SQS on moto, the catalog read uncached, the city network's client with
+    a short deadline."""
+    catalog = DynamoDBCatalog(table(table_name))
     seed_catalog(catalog, emulator.api_url, emulator.bounce_url)
     user, password = emulator.auth
-    secrets = StaticSecrets({"demo-stadsnat/api": f"{user}:{password}"})
-    return Deps(
-        orders=DynamoDBOrderStore(table_name, CursorCodec(b"integration-test-key")),
-        catalog=catalog,
-        city_networks=CityNetworkRegistry(catalog, secrets, deadline_s=DEADLINE_S),
-        activation_queue=RecordingQueue(queue_url),
-        clock=SystemClock(),
+    secrets = StaticSecrets(
+        {"demo-stadsnat/api": f"{user}:{password}", "app/signing-key": "integration-test-key"}
+    )
+    aws = connection()
+    settings = Settings(
+        table_name=table_name,
+        activation_queue_url=queue_url,
+        aws_endpoint_url=aws.endpoint_url,
+        aws_region=aws.region,
+        city_network_deadline_s=DEADLINE_S,
+    )
+    return AwsAdapters(
+        settings, catalog=catalog, activation_queue=RecordingQueue(queue_url), secrets=secrets
     )
 
 
@@ -71,12 +79,12 @@ def an_order(offer_id: str = "demo-tl-internet-100", **fields: object) -> OrderR
     )
 
 
-class RecordingQueue(SqsActivationQueue):
+class RecordingQueue(SqsQueue[ActivationMessage]):
     """The real SQS queue, remembering what it sent: retries are delayed by about a
     minute, too long to wait for in a test."""
 
     def __init__(self, queue_url: str) -> None:
-        super().__init__(queue_url)
+        super().__init__(queue_url, connection())
         self.sent: list[tuple[ActivationMessage, int]] = []
 
     def send(self, message: ActivationMessage, delay_seconds: int = 0) -> None:

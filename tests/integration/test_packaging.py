@@ -6,6 +6,8 @@ directory, with no AWS credentials and no AWS call.
 
 from __future__ import annotations
 
+import gettext
+import io
 import json
 import re
 import subprocess
@@ -389,7 +391,7 @@ def test_the_zip_leaves_boto3_to_the_runtime_and_stays_under_10_mb(packaged):
     names = zipfile.ZipFile(packaged.zip_path).namelist()
     tops = {name.split("/", 1)[0] for name in names}
     assert not {"boto3", "botocore"} & tops
-    assert "app.py" in names and "chalicelib/wiring.py" in names
+    assert "app.py" in names and "chalicelib/composition/__init__.py" in names
     assert packaged.zip_path.stat().st_size < MAX_ZIP_BYTES
 
 
@@ -422,3 +424,69 @@ def test_the_local_stack_answers_an_unknown_path_as_the_deployed_gateway_does(pa
     assert unknown.headers["Content-Type"] == "application/json"
     assert unknown.json() == json.loads(deployed["responseTemplates"]["application/json"])
     assert known.json() == {"known": True}
+
+
+# --- the customer web's templates and texts ----------------------------------------------
+
+WEB = ROOT / "chalicelib" / "web"
+
+
+def test_the_zip_carries_the_compiled_catalogs_and_the_templates(packaged):
+    archive = zipfile.ZipFile(packaged.zip_path)
+    names = set(archive.namelist())
+    expected = {"sv": "Sidan finns inte", "en": "Page not found"}
+    for language, page_not_found in expected.items():
+        compiled = f"chalicelib/web/locale/{language}/LC_MESSAGES/messages.mo"
+        assert compiled in names, compiled
+        translations = gettext.GNUTranslations(io.BytesIO(archive.read(compiled)))
+        assert translations.gettext("Page not found") == page_not_found
+    templates = sorted(p.relative_to(ROOT).as_posix() for p in (WEB / "templates").glob("*.html"))
+    assert {"chalicelib/web/templates/base.html", "chalicelib/web/templates/macros.html"} <= set(
+        templates
+    )
+    assert set(templates) <= names
+    compiled_templates = [n for n in names if n.startswith("chalicelib/web/template_cache/")]
+    assert len(compiled_templates) == len(templates)
+    tops = {name.split("/", 1)[0] for name in names}
+    assert {"jinja2", "markupsafe", "babel"} <= tops
+
+
+def test_the_zip_keeps_only_the_babel_locale_data_of_our_languages(packaged):
+    names = zipfile.ZipFile(packaged.zip_path).namelist()
+    data = [n for n in names if n.startswith("babel/locale-data/") and n.endswith(".dat")]
+    assert {"babel/locale-data/sv.dat", "babel/locale-data/en.dat"} <= set(data)
+    assert {n.rsplit("/", 1)[1].split("_")[0].removesuffix(".dat") for n in data} == {
+        "root",
+        "sv",
+        "en",
+    }
+
+
+def test_the_packaged_web_renders_both_languages_from_the_zip_alone(packaged, tmp_path):
+    # Given the zip unpacked as Lambda would (/var/task), and nothing of this checkout's
+    with zipfile.ZipFile(packaged.zip_path) as archive:
+        archive.extractall(tmp_path)
+    program = (
+        "import sys; sys.path.insert(0, sys.argv[1]); "
+        "import jinja2.environment; "
+        # The package's templates come compiled: compiling one here would be a miss.
+        "jinja2.environment.Environment.compile = None; "
+        "from chalicelib.web.i18n import choose_language; "
+        "from chalicelib.web.pages import PageContext, error_page; "
+        "lang = choose_language(None, None, sys.argv[2]); "
+        "print(error_page(PageContext(language=lang, path='/'), 404))"
+    )
+    for header, expected in (("sv-SE", "Sidan finns inte"), ("en-GB,en;q=0.9", "Page not found")):
+        # When a page is rendered by the packaged code, without site-packages (-S)
+        done = subprocess.run(
+            [sys.executable, "-S", "-c", program, str(tmp_path), header],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        # Then the compiled templates and catalogs were found in the package
+        assert done.returncode == 0, done.stderr
+        assert expected in done.stdout
+        assert f'<html lang="{header[:2]}">' in done.stdout

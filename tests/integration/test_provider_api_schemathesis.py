@@ -9,8 +9,8 @@ order. `make fuzz` (HYPOTHESIS_PROFILE=fuzz) runs twenty times the examples, ran
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -27,22 +27,22 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from app import app
-from chalicelib.adapters.memory.store import InMemoryOneTimeTokens
+from chalicelib.composition import InMemoryAdapters, use
 from chalicelib.domain.api_keys import issue_api_key
 from chalicelib.domain.models import ActivationState, OrderStatus
-from chalicelib.wiring import in_memory_services, use_services
+from chalicelib.settings import Settings
 from infra.local.appserver import AppServer
-from infra.local.seed import PROVIDERS, offers
+from tests.fakes import OTHER_PROVIDER_ID, PROVIDER_ID, FixedClock, seed_test_catalog
 from tests.hypothesis_profiles import long_run, scaled
-from tests.unit.provider_factories import ManualClock, store_order
+from tests.unit.provider_factories import T0, store_order
 
 MAX_EXAMPLES = scaled(25)
 TIME_BUDGET_S = 600.0 if long_run() else 60.0
-FOREIGN_PROVIDER = "fiber-ab"
+FOREIGN_PROVIDER = OTHER_PROVIDER_ID
 
 
 def no_foreign_data(ctx: Any, response: Any, case: schemathesis.Case) -> None:
-    """Tenant isolation under fuzzing: demo-tl's key never shows fiber-ab's order."""
+    """Tenant isolation under fuzzing: test-tl's key never shows fiber-ab's order."""
     if FOREIGN_PROVIDER in response.text:
         raise AssertionError(f"{case.operation.label} showed another provider's data")
 
@@ -66,18 +66,14 @@ class Served:
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[Served]:
-    clock = ManualClock()
-    services = in_memory_services(clock=clock)
-    services = replace(services, tokens=InMemoryOneTimeTokens(clock))
-    for provider in PROVIDERS:
-        services.deps.catalog.put_provider(provider)
-    for offer in offers():
-        services.deps.catalog.put_offer(offer)
-    key, _ = issue_api_key(services.api_keys, "demo-tl", "schemathesis", clock)
-    orders = services.deps.orders
-    ids = [store_order(orders, clock, "demo-tl").id for _ in range(8)]
+    clock = FixedClock(T0)
+    adapters = in_memory_adapters(clock)
+    seed_test_catalog(adapters.catalog)
+    key, _ = issue_api_key(adapters.api_keys, PROVIDER_ID, "schemathesis", clock)
+    orders = adapters.orders
+    ids = [store_order(orders, clock, PROVIDER_ID).id for _ in range(8)]
     ids += [
-        store_order(orders, clock, "demo-tl", activation_state=state, status=status).id
+        store_order(orders, clock, PROVIDER_ID, activation_state=state, status=status).id
         for state, status in [
             (ActivationState.ACTIVATED, OrderStatus.IN_PROGRESS),
             (ActivationState.PENDING, OrderStatus.RECEIVED),
@@ -87,20 +83,18 @@ def served() -> Iterator[Served]:
     ]
     ids.append(
         store_order(
-            orders, clock, "demo-tl", activation_state=ActivationState.MANUAL, identified=False
+            orders, clock, PROVIDER_ID, activation_state=ActivationState.MANUAL, identified=False
         ).id
     )
-    ids.append(store_order(orders, clock, "fiber-ab").id)  # another provider's: a 404
+    ids.append(store_order(orders, clock, FOREIGN_PROVIDER).id)  # another provider's: a 404
     clock.advance(seconds=10)  # let the change feed hand these out
-    use_services(services)
-    uninstall_webhooks = _install_in_memory_webhooks()
+    use(adapters)
     server = AppServer(app, "127.0.0.1", 0).start()
     try:
         yield Served(f"{server.url}/tl/v1", key, ids)
     finally:
         server.stop()
-        uninstall_webhooks()
-        use_services(None)
+        use(None)
 
 
 class _NoNetworkTransport:
@@ -111,22 +105,16 @@ class _NoNetworkTransport:
         raise AssertionError("the provider API must not send webhooks itself")
 
 
-def _install_in_memory_webhooks() -> Callable[[], None]:
-    """The /webhook operations share the provider API's document, so they are fuzzed too:
-    in memory, with a fixed public address for every host name (no real DNS)."""
-    try:
-        from chalicelib.webhook_wiring import in_memory_webhook_adapters, use_webhook_adapters
-    except ImportError:  # before the webhook endpoints exist
-        return lambda: None
-
-    use_webhook_adapters(
-        in_memory_webhook_adapters(
-            _NoNetworkTransport(),
-            allow_insecure=False,
-            resolver=lambda host, port: ["93.184.216.34"],
-        )
+def in_memory_adapters(clock: FixedClock) -> InMemoryAdapters:
+    """Everything in memory. The /webhook operations share the provider API's document, so
+    they are fuzzed too: the webhook guard as deployed (no insecure URLs), with a fixed
+    public address for every host name (no real DNS)."""
+    return InMemoryAdapters(
+        Settings(stage="test"),
+        clock=clock,
+        webhook_transport=_NoNetworkTransport(),
+        resolver=lambda host, port: ["93.184.216.34"],
     )
-    return lambda: use_webhook_adapters(None)
 
 
 def _with_known_order_ids(document: dict[str, Any], order_ids: list[str]) -> dict[str, Any]:

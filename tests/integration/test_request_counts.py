@@ -27,14 +27,9 @@ from typing import Any
 import pytest
 
 from bench.request_counts import RequestCounter
-from chalicelib.adapters.cached_catalog import CachedCatalog
-from chalicelib.adapters.citynet.registry import CityNetworkRegistry
-from chalicelib.adapters.cursor import CursorCodec
-from chalicelib.adapters.dynamodb.catalog import DynamoDBCatalog
-from chalicelib.adapters.dynamodb.orders import DynamoDBOrderStore
 from chalicelib.adapters.secrets import StaticSecrets
-from chalicelib.adapters.sqs import SqsActivationQueue, create_queues
-from chalicelib.domain.clock import SystemClock
+from chalicelib.adapters.sqs import create_queues
+from chalicelib.composition import TEST_SECRETS, AwsAdapters
 from chalicelib.domain.ordering import (
     Access,
     OrderRequest,
@@ -44,7 +39,9 @@ from chalicelib.domain.ordering import (
     place_order,
 )
 from chalicelib.domain.ports import Deps
+from chalicelib.settings import Settings
 from infra.local.seed import seed_catalog
+from tests import aws
 from tests.fakes import a_customer
 from tests.integration.emulator_fixtures import EmulatorHandle, start_emulator
 
@@ -75,19 +72,21 @@ def emulator() -> Iterator[EmulatorHandle]:
 
 @pytest.fixture
 def deps(table_name: str, emulator: EmulatorHandle) -> Deps:
+    """The adapters as deployed (the composition root's AWS build), on moto and the emulator."""
+    connection = aws.connection()
     queue = f"activation-{uuid.uuid4().hex[:8]}"
-    catalog = CachedCatalog(DynamoDBCatalog(table_name))
-    seed_catalog(catalog, emulator.api_url, emulator.bounce_url)
     user, password = emulator.auth
-    return Deps(
-        orders=DynamoDBOrderStore(table_name, CursorCodec(b"request-count-cursor-key")),
-        catalog=catalog,
-        city_networks=CityNetworkRegistry(
-            catalog, StaticSecrets({"demo-stadsnat/api": f"{user}:{password}"})
+    built = AwsAdapters(
+        Settings(
+            table_name=table_name,
+            activation_queue_url=create_queues([queue], connection)[queue],
+            aws_endpoint_url=connection.endpoint_url,
+            aws_region=connection.region,
         ),
-        activation_queue=SqsActivationQueue(create_queues([queue])[queue]),
-        clock=SystemClock(),
+        secrets=StaticSecrets({**TEST_SECRETS, "demo-stadsnat/api": f"{user}:{password}"}),
     )
+    seed_catalog(built.catalog, emulator.api_url, emulator.bounce_url)
+    return built
 
 
 def an_order(**fields: Any) -> OrderRequest:
@@ -123,7 +122,7 @@ def measure(scenario: Callable[[Deps], None], deps: Deps, emulator: EmulatorHand
     scenario(deps)  # warms the process: the catalog cache, the city-network client
     emulator.reset()  # the outlet as it was, no calls recorded
     counter = RequestCounter()
-    uninstall = counter.install()
+    uninstall = counter.install(aws.connection())
     try:
         scenario(deps)
     finally:
@@ -171,7 +170,7 @@ def test_an_orders_requests_match_the_deploy_guide(deps, emulator):
     COUNTS_FILE.parent.mkdir(exist_ok=True)
     COUNTS_FILE.write_text(json.dumps(measured, indent=2) + "\n")
 
-    # The customer path's promise (DESIGN.md): one call of each kind it needs, no more.
+    # The customer path's promise (docs/architecture.md): one call of each kind it needs, no more.
     assert measured["1 activated"]["detail"]["city_network"] == {
         "port_status": 1,
         "service_deliverable": 1,

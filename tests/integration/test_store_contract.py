@@ -40,17 +40,10 @@ from chalicelib.domain.ports import (
     OrderFilter,
     OrderStore,
 )
+from tests.fakes import NETWORK_ID, FixedClock
 
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 _ticks = itertools.count()
-
-
-class FakeClock:
-    def __init__(self, now: datetime) -> None:
-        self.current = now
-
-    def now(self) -> datetime:
-        return self.current
 
 
 @dataclass
@@ -59,14 +52,14 @@ class Stores:
     catalog: Catalog
     api_keys: ApiKeyStore
     tokens: OneTimeTokens
-    clock: FakeClock
+    clock: FixedClock
     codec: CursorCodec
 
 
 @pytest.fixture(params=["memory", "dynamodb"])
 def stores(request: pytest.FixtureRequest) -> Iterator[Stores]:
     codec = CursorCodec(b"contract-test-cursor-key-0123456789")
-    clock = FakeClock(T0)
+    clock = FixedClock(T0)
     if request.param == "memory":
         from chalicelib.adapters.memory import (
             InMemoryApiKeyStore,
@@ -89,13 +82,15 @@ def stores(request: pytest.FixtureRequest) -> Iterator[Stores]:
     from chalicelib.adapters.dynamodb import orders as orders_module
     from chalicelib.adapters.dynamodb.api_keys import DynamoDBApiKeyStore
     from chalicelib.adapters.dynamodb.catalog import DynamoDBCatalog
-    from chalicelib.adapters.dynamodb.client import dynamodb_client
     from chalicelib.adapters.dynamodb.orders import DynamoDBOrderStore
     from chalicelib.adapters.dynamodb.tokens import DynamoDBOneTimeTokens
+    from tests.aws import table
 
-    # No code path may Scan: make any attempt fail the test loudly.
+    # No code path may Scan: make any attempt fail the test loudly (the stores share the
+    # connection's one cached client).
     monkeypatch = request.getfixturevalue("monkeypatch")
-    client = dynamodb_client()
+    the_table = table(table_name)
+    client = the_table.client()
 
     def no_scan(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("Scan issued against DynamoDB")
@@ -104,10 +99,10 @@ def stores(request: pytest.FixtureRequest) -> Iterator[Stores]:
     # Read tiny pages under filters so every filtered listing crosses Query pages.
     monkeypatch.setattr(orders_module, "_FILTERED_PAGE", 2)
     yield Stores(
-        DynamoDBOrderStore(table_name, codec),
-        DynamoDBCatalog(table_name),
-        DynamoDBApiKeyStore(table_name),
-        DynamoDBOneTimeTokens(table_name, clock=clock),
+        DynamoDBOrderStore(the_table, codec),
+        DynamoDBCatalog(the_table),
+        DynamoDBApiKeyStore(the_table),
+        DynamoDBOneTimeTokens(the_table, clock=clock),
         clock,
         codec,
     )
@@ -129,7 +124,7 @@ def make_order(
         id=new_order_id(at),
         provider_id=provider_id,
         offer_id="bredband-ab-100",
-        city_network_id="demo-stadsnat",
+        city_network_id=NETWORK_ID,
         access_id="123-456-ABC",
         identified=True,
         service=Service(uid="BB100100", category=Category.INTERNET, name="Bredband 100"),
@@ -445,12 +440,12 @@ def test_catalog_round_trips_and_upserts(stores: Stores) -> None:
     catalog = stores.catalog
     catalog.put_provider(Provider(id="bredband-ab", name="Bredband AB"))
     catalog.put_provider(Provider(id="bredband-ab", name="Bredband AB (nytt namn)"))
-    catalog.put_city_network(make_city_network("demo-stadsnat"))
-    offer = make_offer("bb-100", "bredband-ab", "demo-stadsnat")
+    catalog.put_city_network(make_city_network(NETWORK_ID))
+    offer = make_offer("bb-100", "bredband-ab", NETWORK_ID)
     catalog.put_offer(offer)
 
     assert catalog.get_provider("bredband-ab").name == "Bredband AB (nytt namn)"
-    assert catalog.get_city_network("demo-stadsnat") == make_city_network("demo-stadsnat")
+    assert catalog.get_city_network(NETWORK_ID) == make_city_network(NETWORK_ID)
     assert catalog.get_offer("bb-100") == offer
 
 
@@ -562,7 +557,7 @@ def test_a_token_is_claimed_once(stores: Stores) -> None:
 def test_an_expired_token_can_be_claimed_again(stores: Stores) -> None:
     stores.tokens.claim("nonce-1", T0 + timedelta(minutes=5), {"n": 1})
 
-    stores.clock.current = T0 + timedelta(minutes=5, seconds=1)
+    stores.clock.at = T0 + timedelta(minutes=5, seconds=1)
 
     assert stores.tokens.get("nonce-1") is None
     assert stores.tokens.claim("nonce-1", T0 + timedelta(minutes=10), {"n": 2}) is True
@@ -577,7 +572,7 @@ def test_a_token_keeps_its_value_until_it_expires(stores: Stores) -> None:
     tokens.put_value("idem-1", {"order_id": "ord_1", "nested": {"ok": True}})
 
     assert tokens.get("idem-1") == {"order_id": "ord_1", "nested": {"ok": True}}
-    stores.clock.current = T0 + timedelta(minutes=6)
+    stores.clock.at = T0 + timedelta(minutes=6)
     assert tokens.get("idem-1") is None
     assert tokens.get("never-claimed") is None
 
@@ -592,22 +587,22 @@ def test_a_value_cannot_be_put_on_an_unclaimed_token(stores: Stores) -> None:
 
 @pytest.mark.parametrize("stores", ["dynamodb"], indirect=True)
 def test_the_scan_guard_is_armed(stores: Stores) -> None:
-    from chalicelib.adapters.dynamodb.client import dynamodb_client
+    from tests.aws import dynamodb_client
 
     with pytest.raises(AssertionError, match="Scan"):
         dynamodb_client().scan(TableName="any")
 
 
 def test_create_table_is_idempotent_and_enables_ttl(table_name: str) -> None:
-    from chalicelib.adapters.dynamodb.client import dynamodb_client
     from chalicelib.adapters.dynamodb.schema import (
         INDEX_PROVIDER_ORDERS,
         INDEX_PROVIDER_UPDATES,
         TTL_ATTRIBUTE,
         create_table,
     )
+    from tests.aws import dynamodb_client, table
 
-    create_table(table_name)  # a second time: no error
+    create_table(table(table_name))  # a second time: no error
 
     client = dynamodb_client()
     table = client.describe_table(TableName=table_name)["Table"]

@@ -15,6 +15,7 @@ from chalicelib.adapters.memory.store import InMemoryOrderStore
 from chalicelib.domain.ids import new_order_id
 from chalicelib.domain.models import Order
 from chalicelib.domain.ports import OrderFilter
+from tests.aws import table
 from tests.hypothesis_profiles import scaled
 from tests.strategies import order_events, orders
 
@@ -36,7 +37,7 @@ def test_an_order_round_trips_through_both_stores_alike(
         for e in data.draw(st.lists(order_events(order), max_size=2, unique_by=lambda e: e.id))
     ]
     stored = []
-    for store in (DynamoDBOrderStore(table_name, CODEC), InMemoryOrderStore(CODEC)):
+    for store in (DynamoDBOrderStore(table(table_name), CODEC), InMemoryOrderStore(CODEC)):
         store.create(order, events)
         assert store.get(order.id) == order
         assert store.get_for_provider(order.id, order.provider_id) == order

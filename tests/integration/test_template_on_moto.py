@@ -27,17 +27,14 @@ from typing import Any
 import boto3
 import pytest
 
-from chalicelib.adapters.citynet.registry import CityNetworkRegistry
-from chalicelib.adapters.cursor import CursorCodec
 from chalicelib.adapters.dynamodb.catalog import DynamoDBCatalog
-from chalicelib.adapters.dynamodb.orders import DynamoDBOrderStore
 from chalicelib.adapters.secrets import StaticSecrets
-from chalicelib.adapters.sqs import SqsActivationQueue
-from chalicelib.domain.clock import SystemClock
+from chalicelib.composition import AwsAdapters
 from chalicelib.domain.models import ActivationState
 from chalicelib.domain.ordering import Access, OrderRequest, check_deliverable, place_order
-from chalicelib.domain.ports import Deps
+from chalicelib.settings import Settings
 from infra.local.seed import seed_catalog
+from tests.aws import connection, table
 from tests.fakes import a_customer
 from tests.integration.emulator_fixtures import EmulatorHandle, start_emulator
 from tests.integration.packaged import packaged_stage
@@ -151,20 +148,25 @@ def test_moto_applies_ttl_pitr_and_sse(data_stack):
 
 def test_a_scenario_1_order_runs_on_the_packaged_table_and_queue(data_stack, emulator):
     # Given the real adapters on the stack's table and activation queue, and a catalog
-    catalog = DynamoDBCatalog(data_stack.table_name)
-    seed_catalog(catalog, emulator.api_url, emulator.bounce_url)
-    user, password = emulator.auth
-    deps = Deps(
-        orders=DynamoDBOrderStore(
-            data_stack.table_name, CursorCodec(b"moto-stack-test-cursor-key")
-        ),
-        catalog=catalog,
-        city_networks=CityNetworkRegistry(
-            catalog, StaticSecrets({"demo-stadsnat/api": f"{user}:{password}"})
-        ),
-        activation_queue=SqsActivationQueue(data_stack.activation_queue_url),
-        clock=SystemClock(),
+    seed_catalog(
+        DynamoDBCatalog(table(data_stack.table_name)), emulator.api_url, emulator.bounce_url
     )
+    user, password = emulator.auth
+    aws = connection()
+    settings = Settings(
+        table_name=data_stack.table_name,
+        activation_queue_url=data_stack.activation_queue_url,
+        webhook_queue_url=data_stack.webhook_queue_url,
+        aws_endpoint_url=aws.endpoint_url,
+        aws_region=aws.region,
+    )
+    secrets = StaticSecrets(
+        {
+            "demo-stadsnat/api": f"{user}:{password}",
+            "app/signing-key": "moto-stack-test-cursor-key",
+        }
+    )
+    deps = AwsAdapters(settings, secrets=secrets)
     access = Access(city_network_id="demo-stadsnat", access_id="DEMO-OK-1")
     # When a customer at the outlet where everything works orders
     deliverability, check = check_deliverable("demo-tl-internet-100", access, deps)

@@ -15,9 +15,9 @@ import requests
 
 from app import app
 from bench.journey import browser_at
-from chalicelib.config import settings
-from chalicelib.web import identification
-from chalicelib.wiring import in_memory_services, use_services
+from chalicelib.adapters.secrets import StaticSecrets
+from chalicelib.composition import TEST_SECRETS, InMemoryAdapters, use
+from chalicelib.settings import Settings
 from infra.local.appserver import AppServer
 from infra.local.seed import DEMO_CREDENTIALS_REF, seed_catalog
 from tests.integration.emulator_fixtures import EmulatorHandle, demo_config, start_emulator
@@ -30,17 +30,22 @@ def emulator() -> Iterator[EmulatorHandle]:
     handle.stop()
 
 
-def serve(bounce_url: str, api_url: str, password: str) -> tuple[AppServer, Any]:
-    services = in_memory_services(
-        secrets={
-            DEMO_CREDENTIALS_REF: f"demo:{password}",
-            f"{DEMO_CREDENTIALS_REF}/bounce": "demo-bounce-secret",
-        }
+def serve(
+    bounce_url: str, api_url: str, password: str, settings: Settings | None = None
+) -> tuple[AppServer, Any]:
+    adapters = InMemoryAdapters(
+        settings,
+        secrets=StaticSecrets(
+            {
+                **TEST_SECRETS,
+                DEMO_CREDENTIALS_REF: f"demo:{password}",
+                f"{DEMO_CREDENTIALS_REF}/bounce": "demo-bounce-secret",
+            }
+        ),
     )
-    seed_catalog(services.deps.catalog, api_url, bounce_url)
-    use_services(services)
-    identification.bounce_probe.forget()
-    return AppServer(app).start(), services
+    seed_catalog(adapters.catalog, api_url, bounce_url)
+    use(adapters)
+    return AppServer(app).start(), adapters
 
 
 @pytest.fixture
@@ -48,7 +53,7 @@ def stack(emulator: EmulatorHandle) -> Iterator[tuple[str, EmulatorHandle]]:
     server, _ = serve(emulator.bounce_url, emulator.api_url, emulator.auth[1])
     yield server.url, emulator
     server.stop()
-    use_services(None)
+    use(None)
 
 
 def walk(browser: requests.Session, url: str, hops: int = 6) -> requests.Response:
@@ -128,12 +133,10 @@ def hanging_bounce_server() -> Iterator[str]:
     listener.close()
 
 
-def test_bounce_server_that_does_not_answer_in_time_means_unidentified(
-    hanging_bounce_server: str, monkeypatch: pytest.MonkeyPatch
-):
-    monkeypatch.setenv("BOUNCE_DEADLINE_S", "0.5")
-    settings.cache_clear()
-    server, _ = serve(hanging_bounce_server, "http://127.0.0.1:9/da", "x")
+def test_bounce_server_that_does_not_answer_in_time_means_unidentified(hanging_bounce_server: str):
+    settings = Settings.from_environment({"BOUNCE_DEADLINE_S": "0.5"})
+    assert settings.bounce_deadline_s == 0.5
+    server, _ = serve(hanging_bounce_server, "http://127.0.0.1:9/da", "x", settings)
     try:
         started = time.monotonic()
         first = requests.get(server.url + "/", allow_redirects=False, timeout=10)
@@ -144,10 +147,7 @@ def test_bounce_server_that_does_not_answer_in_time_means_unidentified(
         took_again = time.monotonic() - started
     finally:
         server.stop()
-        use_services(None)
-        identification.bounce_probe.forget()
-        monkeypatch.delenv("BOUNCE_DEADLINE_S")
-        settings.cache_clear()
+        use(None)
 
     assert first.headers["Location"] == "/offers"
     assert second.headers["Location"] == "/offers"

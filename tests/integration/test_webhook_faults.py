@@ -6,7 +6,7 @@ while and then flaky. Plus the webhook worker dying mid-batch and SQS delivering
 message twice.
 
 Real: DynamoDB and SQS on moto, the table's stream, the emulator and the receiver over
-HTTP. Waits are short: the retry schedule is injected (ShortSchedule), and the activation
+HTTP. Waits are short: the retry schedule is injected (short_schedule), and the activation
 queue sends retries without their minute-long delays (NoWaitQueue).
 """
 
@@ -18,19 +18,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import SQSEventConfig
-
 from chalicelib.adapters.dynamodb.schema import table_stream_arn
-from chalicelib.adapters.sqs import sqs_client
+from chalicelib.domain.activation.provider import request_activation
 from chalicelib.domain.models import ActivationState, Order
 from chalicelib.domain.ordering import OrderRequest, place_order
 from chalicelib.domain.ports import OrderFilter
-from chalicelib.domain.provider_orders import request_activation
 from chalicelib.domain.webhooks import DeliveryState, webhook_id_for
 from chalicelib.workers import webhooks as webhook_worker
 from infra.local.streams import StreamPoller
 from infra.local.worker import SqsWorker
-from tests.fakes import a_customer
+from tests.aws import sqs_client, table
+from tests.fakes import a_customer, wait_until
 from tests.integration.emulator_fixtures import demo_config
 from tests.integration.test_activation_pipeline import (  # noqa: F401 - fixtures
     PROVIDER,
@@ -44,7 +42,7 @@ from tests.integration.test_activation_pipeline import (  # noqa: F401 - fixture
 )
 from tests.webhook_receiver import Reply
 
-from .webhook_harness import Pipeline, ShortSchedule, running_pipeline, wait_until
+from .webhook_harness import Pipeline, running_pipeline, short_schedule, webhook_event_source
 
 HEALTHY = ["W-OK-1", "W-OK-2"]
 FAULTY = {
@@ -71,7 +69,7 @@ def webhook_events(pipeline: Pipeline, orders: list[Order]) -> dict[str, str]:
     """Every outbox entry of these orders: webhook-id -> event type."""
     found = {}
     for order in orders:
-        for event in pipeline.services.deps.orders.list_events(order.id):
+        for event in pipeline.adapters.orders.list_events(order.id):
             if event.webhook_type is not None:
                 found[webhook_id_for(event.id)] = event.webhook_type
     return found
@@ -90,7 +88,7 @@ def test_n_orders_with_faults_are_stored_activated_once_and_every_event_arrives_
 ) -> None:
     world.emulator.configure(outlets())
     with running_pipeline(
-        world.table_name, services=world.services, schedule=ShortSchedule(wait_s=1)
+        world.table_name, adapters=world.adapters, schedule=short_schedule(wait_s=1)
     ) as pipeline:
         secret = pipeline.configure(PROVIDER)
         # Given the provider's receiver is down while the customers order
@@ -174,12 +172,8 @@ def _receive(queue_url: str) -> list[dict[str, Any]]:
 def _feed(pipeline: Pipeline, messages: list[dict[str, Any]], handler: Any = None) -> None:
     import app as app_module
 
-    [source] = [
-        s
-        for s in app_module.app.event_sources
-        if isinstance(s, SQSEventConfig) and s.queue == webhook_worker.QUEUE_NAME
-    ]
-    worker = SqsWorker(app_module.app, {webhook_worker.QUEUE_NAME: pipeline.queue_url})
+    source = webhook_event_source()
+    worker = SqsWorker(app_module.app, {source.queue or "": pipeline.queue_url})
     arn = sqs_client().get_queue_attributes(
         QueueUrl=pipeline.queue_url, AttributeNames=["QueueArn"]
     )["Attributes"]["QueueArn"]
@@ -194,10 +188,10 @@ def _orders_with_events(world: World, count: int) -> list[Order]:
 
 
 def test_the_same_webhook_message_twice_is_sent_once(world: World) -> None:
-    with running_pipeline(world.table_name, services=world.services, start_workers=False) as p:
+    with running_pipeline(world.table_name, adapters=world.adapters, start_workers=False) as p:
         secret = p.configure(PROVIDER)
         _orders_with_events(world, 1)
-        StreamPoller(__import__("app").app, table_stream_arn(world.table_name)).drain()
+        StreamPoller(__import__("app").app, table_stream_arn(table(world.table_name))).drain()
         messages = _receive(p.queue_url)
         assert messages
         # SQS hands a message over again (at least once), e.g. after its visibility
@@ -210,10 +204,10 @@ def test_the_same_webhook_message_twice_is_sent_once(world: World) -> None:
 
 
 def test_a_webhook_worker_dying_mid_batch_loses_and_doubles_nothing(world: World) -> None:
-    with running_pipeline(world.table_name, services=world.services, start_workers=False) as p:
+    with running_pipeline(world.table_name, adapters=world.adapters, start_workers=False) as p:
         secret = p.configure(PROVIDER)
         orders = _orders_with_events(world, 3)
-        StreamPoller(__import__("app").app, table_stream_arn(world.table_name)).drain()
+        StreamPoller(__import__("app").app, table_stream_arn(table(world.table_name))).drain()
         batch = _receive(p.queue_url)
         assert len(batch) == len(webhook_events(p, orders))
 

@@ -18,11 +18,11 @@ from chalicelib.domain.webhook_delivery import (
     send_test_event,
 )
 from chalicelib.domain.webhooks import DeliveryState
-from chalicelib.webhook_wiring import webhook_deps
+from tests.fakes import wait_until
 from tests.unit.provider_factories import make_order
 from tests.webhook_receiver import Reply, WebhookReceiver
 
-from .webhook_harness import Pipeline, ShortSchedule, running_pipeline, wait_until
+from .webhook_harness import Pipeline, running_pipeline, short_schedule
 
 A = "prov-a"
 
@@ -35,7 +35,7 @@ def pipeline(table_name: str) -> Iterator[Pipeline]:
 
 def place(pipeline: Pipeline, provider: str = A) -> tuple[Order, OrderEvent]:
     """An order and its order.created event in one atomic write, as ordering does."""
-    clock = pipeline.services.deps.clock
+    clock = pipeline.adapters.clock
     order = make_order(provider, clock.now())
     event = OrderEvent(
         id=new_event_id(order.created_at),
@@ -48,7 +48,7 @@ def place(pipeline: Pipeline, provider: str = A) -> tuple[Order, OrderEvent]:
         webhook_type="order.created",
         order_snapshot=order,
     )
-    pipeline.services.deps.orders.create(order, [event])
+    pipeline.adapters.orders.create(order, [event])
     return order, event
 
 
@@ -76,7 +76,7 @@ def test_an_order_created_event_arrives_signed_with_the_order(pipeline: Pipeline
 def test_a_status_change_is_announced_with_the_changed_order(pipeline: Pipeline) -> None:
     secret = pipeline.configure(A, event_types=["order.status_changed"])
     order, _ = place(pipeline)
-    provider_orders.change_status(order.id, A, OrderStatus.RECEIVED, None, pipeline.services.deps)
+    provider_orders.change_status(order.id, A, OrderStatus.RECEIVED, None, pipeline.adapters)
     wait_until(lambda: succeeded(pipeline, 1), what="the status delivery")
     [received] = pipeline.receiver.received  # order.created is not subscribed
     assert received.verifies_with(secret)
@@ -85,7 +85,7 @@ def test_a_status_change_is_announced_with_the_changed_order(pipeline: Pipeline)
 
 
 def test_receiver_down_for_a_while_then_back_gets_every_event(table_name: str) -> None:
-    with running_pipeline(table_name, schedule=ShortSchedule(wait_s=1)) as pipeline:
+    with running_pipeline(table_name, schedule=short_schedule(wait_s=1)) as pipeline:
         secret = pipeline.configure(A)
         pipeline.receiver.down()
         events = [place(pipeline)[1] for _ in range(4)]
@@ -107,13 +107,18 @@ def test_receiver_down_for_a_while_then_back_gets_every_event(table_name: str) -
 
 
 def test_retry_after_is_honoured(table_name: str) -> None:
-    schedule = ShortSchedule(wait_s=1)
+    schedule = short_schedule(wait_s=1)
     with running_pipeline(table_name, schedule=schedule) as pipeline:
         pipeline.configure(A)
         pipeline.receiver.script(Reply(503, {"Retry-After": "2"}))
         place(pipeline)
         wait_until(lambda: succeeded(pipeline, 1), what="the retried delivery")
-        assert schedule.calls[0] == (1, 2)
+        # The schedule alone would wait 1 s after the first failure; the provider's
+        # Retry-After asked for 2, and the retry was queued with that delay
+        assert schedule.wait_after(1) == 1
+        first_message, second_message = (m for m, _ in pipeline.queue.sent)
+        assert (first_message.attempt, second_message.attempt) == (1, 2)
+        assert [delay for _, delay in pipeline.queue.sent] == [0, 2]
         [delivery] = pipeline.deliveries(A)
         first, second = delivery.attempts
         assert first.status_code == 503 and first.error == "http_503"
@@ -157,7 +162,7 @@ def test_redelivery_sends_the_same_signed_bytes_again(pipeline: Pipeline) -> Non
     place(pipeline)
     wait_until(lambda: succeeded(pipeline, 1), what="the first delivery")
     [delivery] = pipeline.deliveries(A)
-    redeliver(A, delivery.id, webhook_deps())
+    redeliver(A, delivery.id, pipeline.adapters)
     wait_until(lambda: len(pipeline.receiver.received) == 2, what="the redelivery")
     first, second = pipeline.receiver.received
     assert first.body == second.body
@@ -168,8 +173,8 @@ def test_redelivery_sends_the_same_signed_bytes_again(pipeline: Pipeline) -> Non
 
 def test_during_rotation_both_the_old_and_new_secret_verify(pipeline: Pipeline) -> None:
     old = pipeline.configure(A)
-    _, new = rotate_endpoint_secret(A, webhook_deps())
-    send_test_event(A, webhook_deps())
+    _, new = rotate_endpoint_secret(A, pipeline.adapters)
+    send_test_event(A, pipeline.adapters)
     wait_until(lambda: succeeded(pipeline, 1), what="the test event")
     [received] = pipeline.receiver.received
     assert received.payload["type"] == "webhook.test"
@@ -181,8 +186,8 @@ def test_an_event_relayed_again_is_not_delivered_again(pipeline: Pipeline) -> No
     pipeline.configure(A)
     _, event = place(pipeline)
     wait_until(lambda: succeeded(pipeline, 1), what="the delivery")
-    assert relay_event(event, webhook_deps()) is not None  # the stream may repeat a record
-    send_test_event(A, webhook_deps())  # a marker: once it arrives the queue has drained
+    assert relay_event(event, pipeline.adapters) is not None  # the stream may repeat a record
+    send_test_event(A, pipeline.adapters)  # a marker: once it arrives the queue has drained
     wait_until(lambda: len(pipeline.receiver.received) >= 2, what="the marker")
     types = [r.payload["type"] for r in pipeline.receiver.received]
     assert types.count("order.created") == 1
@@ -191,7 +196,7 @@ def test_an_event_relayed_again_is_not_delivered_again(pipeline: Pipeline) -> No
 def test_events_of_a_provider_without_a_webhook_are_not_delivered(pipeline: Pipeline) -> None:
     pipeline.configure("prov-b")
     place(pipeline, provider=A)
-    send_test_event("prov-b", webhook_deps())
+    send_test_event("prov-b", pipeline.adapters)
     wait_until(lambda: succeeded(pipeline, 1, "prov-b"), what="the marker")
     assert [r.payload["type"] for r in pipeline.receiver.received] == ["webhook.test"]
     assert pipeline.deliveries(A) == []

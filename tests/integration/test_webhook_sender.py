@@ -25,6 +25,7 @@ from standardwebhooks import Webhook
 
 from chalicelib.adapters.webhooks.sender import USER_AGENT, WebhookSender
 from chalicelib.adapters.webhooks.signing import new_webhook_secret, sign_webhook
+from tests.fakes import wait_until
 
 BODY = json.dumps(
     {"type": "webhook.test", "timestamp": "2025-01-01T00:00:00Z", "data": {}}
@@ -270,75 +271,194 @@ def test_unresolvable_host_is_a_dns_error() -> None:
 
 
 # --- deadline and size cap -----------------------------------------------------------------
+#
+# Each misbehaving peer below would hold the sender for SLOW_PEER_S if nothing cut it. The
+# sender's deadline is a few seconds at most; a give-up well inside GIVES_UP_WITHIN_S (a
+# generous bound, so a loaded machine cannot fail these) can only be the deadline's doing.
+# Nothing is checked against a lower bound: when the deadline fires is the watchdog's
+# business; that it fires, with a timeout, long before the peer would let go, is ours.
+
+SLOW_PEER_S = 30.0
+GIVES_UP_WITHIN_S = 10.0
+
+
+@dataclass
+class Peer:
+    """What a raw server saw of one connection."""
+
+    request_seen: threading.Event = field(default_factory=threading.Event)
+    hung_up: threading.Event = field(default_factory=threading.Event)  # the sender closed
+    finished: threading.Event = field(default_factory=threading.Event)  # the peer let go
+    sent_bytes: int = 0
+
+
+def read_request(conn: socket.socket, peer: Peer) -> None:
+    conn.recv(65536)
+    peer.request_seen.set()
 
 
 def test_server_that_never_answers_is_cut_at_the_deadline(
     raw_servers: Callable[..., RawServer],
 ) -> None:
-    server = raw_servers(lambda conn, stop: stop.wait(10))
+    # Given a server that takes the request and then says nothing for SLOW_PEER_S
+    peer = Peer()
+
+    def silent(conn: socket.socket, stop: threading.Event) -> None:
+        read_request(conn, peer)
+        conn.settimeout(0.05)
+        until = time.monotonic() + SLOW_PEER_S
+        while not stop.is_set() and time.monotonic() < until:
+            try:
+                if conn.recv(1) == b"":
+                    peer.hung_up.set()
+                    return
+            except TimeoutError:
+                continue
+        peer.finished.set()
+
+    server = raw_servers(silent)
+    # When we deliver with a 1 s deadline
     started = time.monotonic()
     result = local_sender(timeout_s=1.0).send(server.url(), BODY, {})
     elapsed = time.monotonic() - started
-    assert not result.ok and result.error == "timeout"
-    assert 0.9 <= elapsed < 2.0
+    # Then the attempt is a timeout, given up long before the server would have let go,
+    # after the request had reached it (not a failure to connect)
+    assert not result.ok and result.error == "timeout" and result.status_code is None
+    assert elapsed < GIVES_UP_WITHIN_S
+    assert peer.request_seen.is_set()
+    # And the sender hung up on it instead of leaving the connection open
+    wait_until(peer.hung_up.is_set, timeout_s=GIVES_UP_WITHIN_S, what="the sender hanging up")
+    assert not peer.finished.is_set()
 
 
 def test_dns_that_never_answers_is_cut_at_the_same_deadline() -> None:
-    release = threading.Event()
+    # Given a DNS server that answers only after SLOW_PEER_S
+    asked, answered, release = threading.Event(), threading.Event(), threading.Event()
 
     def stalled_dns(host: str, port: int) -> Sequence[str]:
-        release.wait(10)
+        asked.set()
+        release.wait(SLOW_PEER_S)
+        answered.set()
         return ["127.0.0.1"]
 
+    # When we deliver with a 0.5 s deadline
     started = time.monotonic()
     try:
         result = local_sender(resolver=stalled_dns, timeout_s=0.5).send(
             "http://slow-dns.test/hook", BODY, {}
         )
+        elapsed = time.monotonic() - started
+        lookup_still_pending = not answered.is_set()
     finally:
         release.set()
-    elapsed = time.monotonic() - started
-    assert not result.ok and result.error == "dns_error"
-    assert 0.4 <= elapsed < 1.5
+    # Then the lookup spent the attempt's deadline: a DNS error while the lookup was still
+    # hanging, long before it would have answered
+    assert asked.is_set()
+    assert not result.ok and result.error == "dns_error" and result.status_code is None
+    assert lookup_still_pending
+    assert elapsed < GIVES_UP_WITHIN_S
 
 
 def test_server_that_drips_its_headers_is_cut_at_the_deadline(
     raw_servers: Callable[..., RawServer],
 ) -> None:
-    # Each byte arrives well within a per-read timeout; only a total deadline stops this.
+    # Given a server that trickles its response head, a byte a second for SLOW_PEER_S: each
+    # byte arrives within the 2 s a single read may wait, so only a total deadline stops
+    # this. (At this pace the status code would be complete only after GIVES_UP_WITHIN_S.)
+    peer = Peer()
+
     def drip(conn: socket.socket, stop: threading.Event) -> None:
-        conn.recv(65536)
-        for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 1000:
-            conn.sendall(bytes([byte]))
-            if stop.wait(0.1):
-                return
+        read_request(conn, peer)
+        head = b"HTTP/1.1 200 OK\r\nX-Slow: "
+        until = time.monotonic() + SLOW_PEER_S
+        try:
+            while time.monotonic() < until:
+                conn.sendall(head[peer.sent_bytes : peer.sent_bytes + 1] or b"a")
+                peer.sent_bytes += 1
+                if stop.wait(1.0):
+                    return
+        except OSError:
+            peer.hung_up.set()
+            return
+        peer.finished.set()
 
     server = raw_servers(drip)
+    # When we deliver with a 2 s deadline
     started = time.monotonic()
+    result = local_sender(timeout_s=2.0).send(server.url(), BODY, {})
+    elapsed = time.monotonic() - started
+    # Then the attempt is a timeout, given up long before the trickle would have ended
+    assert not result.ok and result.error == "timeout" and result.status_code is None
+    assert elapsed < GIVES_UP_WITHIN_S
+    assert peer.sent_bytes > 0  # the server was dripping when the sender gave up
+    # And the server finds the connection closed on its next byte: the sender hung up
+    wait_until(peer.hung_up.is_set, timeout_s=GIVES_UP_WITHIN_S, what="the sender hanging up")
+    assert not peer.finished.is_set()
+
+
+def test_a_status_line_whose_headers_never_finish_is_a_timeout_not_a_delivery(
+    raw_servers: Callable[..., RawServer],
+) -> None:
+    # Given a server that sends "200 OK" at once and then drips its headers without end
+    # (http.client takes a connection cut inside the headers for their end)
+    peer = Peer()
+
+    def drip_after_status(conn: socket.socket, stop: threading.Event) -> None:
+        read_request(conn, peer)
+        try:
+            conn.sendall(b"HTTP/1.1 200 OK\r\n")
+            while not stop.wait(0.05):
+                conn.sendall(b"a")
+                peer.sent_bytes += 1
+        except OSError:
+            peer.hung_up.set()
+
+    server = raw_servers(drip_after_status)
+    # When we deliver with a 1 s deadline
     result = local_sender(timeout_s=1.0).send(server.url(), BODY, {})
+    # Then the attempt is a timeout (it is tried again), not a 200 the provider never sent
     assert not result.ok and result.error == "timeout"
-    assert time.monotonic() - started < 2.0
+    assert peer.sent_bytes > 0
+
+
+# What a reader that stops at the cap lets the server hand over is its 64 KiB plus what the
+# two sockets' kernel buffers hold (a few MiB on loopback; Linux's tcp_wmem and tcp_rmem
+# maxima bound them); a reader without the cap takes the whole body, in about a second.
+HUGE_BODY_BYTES = 1 << 30
+BUFFERED_AT_MOST = 64 << 20
 
 
 def test_endless_response_stops_at_the_size_cap(raw_servers: Callable[..., RawServer]) -> None:
-    sent = [0]
+    # Given a 200 whose body (delimited by the connection closing) is 1 GiB
+    peer = Peer()
+    chunk = b"x" * 65536
 
-    def endless(conn: socket.socket, stop: threading.Event) -> None:
-        conn.recv(65536)
-        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n")
-        chunk = b"x" * 65536
-        while not stop.is_set():
-            conn.sendall(chunk)
-            sent[0] += len(chunk)
+    def huge(conn: socket.socket, stop: threading.Event) -> None:
+        read_request(conn, peer)
+        try:
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n")
+            while peer.sent_bytes < HUGE_BODY_BYTES and not stop.is_set():
+                conn.sendall(chunk)
+                peer.sent_bytes += len(chunk)
+        except OSError:
+            peer.hung_up.set()  # the client closed with our bytes unread
+            return
+        peer.finished.set()
 
-    server = raw_servers(endless)
-    started = time.monotonic()
-    result = local_sender(timeout_s=5.0, max_response_bytes=64 * 1024).send(server.url(), BODY, {})
-    # Without the cap we would read until the 5 s deadline
+    server = raw_servers(huge)
+    # When we deliver with a 64 KiB cap on what we read, and time enough to read it all
+    result = local_sender(timeout_s=60.0, max_response_bytes=64 * 1024).send(server.url(), BODY, {})
+    # Then the status counts
     assert result.ok and result.status_code == 200
-    assert time.monotonic() - started < 2.5
-    time.sleep(0.2)
-    assert sent[0] < 64 << 20  # the client hung up: the server could not push more
+    # And the sender hung up after the cap: the server could not hand over more than the
+    # socket buffers hold, and never got to the end of its body
+    wait_until(
+        lambda: peer.hung_up.is_set() or peer.finished.is_set(),
+        timeout_s=GIVES_UP_WITHIN_S,
+        what="the server to stop sending",
+    )
+    assert peer.hung_up.is_set() and not peer.finished.is_set()
+    assert peer.sent_bytes < BUFFERED_AT_MOST
 
 
 # --- pinning to the vetted address ---------------------------------------------------------

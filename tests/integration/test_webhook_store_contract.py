@@ -37,8 +37,9 @@ def store(request: pytest.FixtureRequest) -> Iterator[WebhookStore]:
         yield InMemoryWebhookStore()
     else:
         from chalicelib.adapters.dynamodb.webhooks import DynamoDBWebhookStore
+        from tests.aws import table
 
-        yield DynamoDBWebhookStore(request.getfixturevalue("table_name"))
+        yield DynamoDBWebhookStore(table(request.getfixturevalue("table_name")))
 
 
 def delivery(provider: str = A, at: datetime = T0) -> Delivery:

@@ -3,48 +3,51 @@
 handler → real HTTP to a receiver on 127.0.0.1.
 
 The stream poller and the SQS worker are the local stack's own (infra/local). The retry
-schedule is injected with short waits, so a test never sits through 5 minutes.
+schedule is injected with short waits (a RetrySchedule of 1 s waits), so a test never
+sits through 5 minutes.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from chalicelib.adapters.cursor import CursorCodec
+from chalice.app import SQSEventConfig
+
 from chalicelib.adapters.dynamodb.orders import DynamoDBOrderStore
 from chalicelib.adapters.dynamodb.schema import table_stream_arn
 from chalicelib.adapters.dynamodb.webhooks import DynamoDBWebhookStore
-from chalicelib.adapters.sqs import create_queues
-from chalicelib.adapters.webhooks.queue import SqsWebhookQueue
+from chalicelib.adapters.sqs import SqsQueue, create_queues
 from chalicelib.adapters.webhooks.sender import WebhookSender
 from chalicelib.adapters.webhooks.transport import HttpWebhookTransport
+from chalicelib.composition import Adapters, InMemoryAdapters, use
+from chalicelib.domain.retry import RetrySchedule
 from chalicelib.domain.webhook_delivery import configure_endpoint
-from chalicelib.domain.webhooks import Delivery, WebhookStore
-from chalicelib.webhook_wiring import WebhookAdapters, use_webhook_adapters, webhook_deps
-from chalicelib.wiring import Services, in_memory_services, use_services
+from chalicelib.domain.webhooks import Delivery, WebhookMessage, WebhookStore
+from tests.aws import connection, table
 from tests.webhook_receiver import WebhookReceiver
 
 
+def short_schedule(wait_s: int = 1, attempts: int = 8) -> RetrySchedule:
+    """Retries after `wait_s` (no jitter) for up to `attempts` attempts. A (short)
+    Retry-After is honoured as with the real schedule: it lengthens a wait."""
+    return RetrySchedule(waits_s=(wait_s,) * (attempts - 1), jitter=0)
+
+
 @dataclass
-class ShortSchedule:
-    """Retries after `wait_s` for up to `attempts` attempts; records every Retry-After."""
+class RecordingQueue:
+    """The real SQS webhook queue, keeping the delay each send asked for."""
 
-    wait_s: int = 1
-    attempts: int = 8
-    calls: list[tuple[int, int | None]] = field(default_factory=list)
+    queue: SqsQueue[WebhookMessage]
+    sent: list[tuple[WebhookMessage, int]] = field(default_factory=list)
 
-    def __call__(self, try_number: int, retry_after_s: int | None) -> int | None:
-        self.calls.append((try_number, retry_after_s))
-        if try_number >= self.attempts:
-            return None
-        # Honour a (short) Retry-After as the real schedule does.
-        return max(self.wait_s, retry_after_s or 0)
+    def send(self, message: WebhookMessage, delay_seconds: int = 0) -> None:
+        self.sent.append((message, delay_seconds))
+        self.queue.send(message, delay_seconds=delay_seconds)
 
 
 @dataclass
@@ -52,16 +55,17 @@ class Pipeline:
     table: str
     queue_url: str
     receiver: WebhookReceiver
-    services: Services
-    adapters: WebhookAdapters
-    schedule: ShortSchedule
+    # What the API, the relay and the delivery worker use (installed with `use`).
+    adapters: Adapters
+    schedule: RetrySchedule
+    queue: RecordingQueue
 
     @property
     def store(self) -> WebhookStore:
-        return self.adapters.store
+        return self.adapters.webhook_store
 
     def configure(self, provider_id: str, event_types: list[str] | None = None) -> str:
-        _, secret = configure_endpoint(provider_id, self.receiver.url, event_types, webhook_deps())
+        _, secret = configure_endpoint(provider_id, self.receiver.url, event_types, self.adapters)
         assert secret is not None
         return secret
 
@@ -76,65 +80,71 @@ class Pipeline:
             cursor = page.next_cursor
 
 
-def wait_until(condition: Callable[[], bool], timeout_s: float = 20.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or condition}")
-        time.sleep(0.05)
+def webhook_event_source() -> SQSEventConfig:
+    """The delivery worker's SQS event source, as the app declares it."""
+    import app as app_module
+
+    [source] = [
+        s
+        for s in app_module.app.event_sources
+        if isinstance(s, SQSEventConfig)
+        and s.handler_string == "chalicelib.workers.webhooks.deliver_webhooks"
+    ]
+    return source
 
 
 @contextmanager
 def running_pipeline(
     table_name: str,
     *,
-    services: Services | None = None,
-    schedule: ShortSchedule | None = None,
+    adapters: Adapters | None = None,
+    schedule: RetrySchedule | None = None,
     sender_timeout_s: float = 2.0,
     start_workers: bool = True,
 ) -> Iterator[Pipeline]:
-    """The pipeline with its stream poller and SQS worker running in threads."""
+    """The pipeline with its stream poller and SQS worker running in threads.
+
+    `adapters` must keep their orders in `table_name` (where its stream sees them); by
+    default in-memory adapters with DynamoDB orders. Either way the webhook parts are
+    replaced: the store in the table, the SQS queue, real HTTP, and the short schedule."""
     import app as app_module
-    from chalicelib.workers.webhooks import QUEUE_NAME
     from infra.local.streams import StreamPoller
     from infra.local.worker import SqsWorker
 
     queue_name = f"wh-{uuid.uuid4().hex[:10]}"
-    queue_url = create_queues([queue_name])[queue_name]
-    if services is None:
-        # In-memory services with the orders in the table, where its stream sees them.
-        base = in_memory_services()
-        orders = DynamoDBOrderStore(table_name, CursorCodec(base.signing_key))
-        wired = replace(base, deps=replace(base.deps, orders=orders))
-    else:
-        wired = services  # already storing its orders in `table_name`
-    the_schedule = schedule or ShortSchedule()
-    adapters = WebhookAdapters(
-        store=DynamoDBWebhookStore(table_name),
-        queue=SqsWebhookQueue(queue_url),
-        transport=HttpWebhookTransport(
+    queue_url = create_queues([queue_name], connection())[queue_name]
+    if adapters is None:
+        base = InMemoryAdapters()
+        adapters = base.replaced(orders=DynamoDBOrderStore(table(table_name), base.cursor_codec))
+    the_schedule = schedule or short_schedule()
+    queue = RecordingQueue(SqsQueue(queue_url, connection()))
+    wired = adapters.replaced(
+        webhook_store=DynamoDBWebhookStore(table(table_name)),
+        webhook_queue=queue,
+        webhook_transport=HttpWebhookTransport(
             WebhookSender(allow_insecure=True, timeout_s=sender_timeout_s)
         ),
-        allow_insecure=True,
-        schedule=the_schedule,
+        webhook_retries=the_schedule,
     )
+    # The receiver is http:// on loopback, as the local stack allows.
+    wired.settings = replace(wired.settings, stage="local")
     receiver = WebhookReceiver().start()
-    use_services(wired)
-    use_webhook_adapters(adapters)
+    use(wired)
     stoppers: list[Any] = [receiver.stop]
     try:
         if start_workers:
-            poller = StreamPoller(app_module.app, table_stream_arn(table_name), idle_wait_s=0.05)
+            arn = table_stream_arn(table(table_name))
+            poller = StreamPoller(app_module.app, arn, idle_wait_s=0.05)
             stoppers.append(poller.start().stop)
             # The handler is registered for the configured queue name; feed it our queue.
-            worker = SqsWorker(app_module.app, {QUEUE_NAME: queue_url}).start()
+            source = webhook_event_source()
+            worker = SqsWorker(app_module.app, {source.queue or "": queue_url}).start()
             stoppers.append(worker.stop)
-        yield Pipeline(table_name, queue_url, receiver, wired, adapters, the_schedule)
+        yield Pipeline(table_name, queue_url, receiver, wired, the_schedule, queue)
     finally:
         for stop in reversed(stoppers):
             stop()
-        use_webhook_adapters(None)
-        use_services(None)
+        use(None)
 
 
 def run_in_threads(jobs: list[Callable[[], Any]], width: int = 4) -> list[Any]:

@@ -1,6 +1,7 @@
 """A pytest plugin: no personal number, API key or secret in any log line of the whole run.
 
-For the entire session a handler on the root logger sees every record every test emits
+For the entire session a handler on the root logger, and on the project's loggers that do
+not propagate to it (chalicelib/logs.py), sees every record every test emits
 (message with its args, every `extra` field, exception and stack text), and at the end the
 text files the local stack wrote to test-artifacts/ during this run are read too. Any hit
 fails the session (exit status 1) with the logger or file and a redacted excerpt; the
@@ -58,14 +59,15 @@ _API_KEY = re.compile(r"sfk_[A-Za-z0-9_-]{8,}")
 _WEBHOOK_SECRET = re.compile(r"whsec_[A-Za-z0-9+/=_-]{4,}")
 _BASIC = re.compile(r"\bBasic\s+([A-Za-z0-9+/]{4,}={0,2})(?![A-Za-z0-9+/=])")
 
-# The local stack's banner prints the demo provider's key on purpose (DESIGN.md, "Local
-# stack": it "prints ... the demo provider's API key"): that line, and only it, may.
+# The local stack's banner prints the demo provider's key on purpose (docs/architecture.md,
+# "Local stack": it "prints ... the demo provider's API key"): that line, and only it, may.
 ALLOWED_LINES = (re.compile(r"^\s*demo-tl API key:\s+sfk_\S+(?:\s+\(generated;.*\))?\s*$"),)
 
 # LogRecord attributes that are not `extra`.
 _STANDARD = set(logging.LogRecord("n", 0, "p", 0, "m", None, None).__dict__) | {
     "message",
     "asctime",
+    "_log_guard_seen",
 }
 
 
@@ -219,6 +221,14 @@ class GuardHandler(logging.Handler):
         # records there); the guard must still see every record.
         return True
 
+    def handle(self, record: logging.LogRecord) -> bool:
+        # One record may reach this handler twice (through a project logger and the root
+        # before the project logger stops propagating): scan it once.
+        if getattr(record, "_log_guard_seen", False):
+            return True
+        record._log_guard_seen = True
+        return super().handle(record)
+
     def emit(self, record: logging.LogRecord) -> None:
         try:
             self.guard.scan_record(record)
@@ -251,6 +261,7 @@ def pytest_configure(config: pytest.Config) -> None:
         logger = logging.getLogger(name)
         levels[name] = logger.level
         logger.setLevel(logging.DEBUG)
+        logger.addHandler(handler)
     config.stash[_KEY] = _Session(guard, handler, time.time(), levels)
 
 
@@ -287,5 +298,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         return
     root = logging.getLogger()
     root.removeHandler(state.handler)
+    for name in PROJECT_LOGGERS:
+        logging.getLogger(name).removeHandler(state.handler)
     for name, level in state.levels.items():
         logging.getLogger(name or None).setLevel(level)

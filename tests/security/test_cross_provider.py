@@ -13,28 +13,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from chalice.test import Client
 
 from app import app
-from chalicelib.adapters.cursor import CursorCodec
-from chalicelib.adapters.memory.store import InMemoryOneTimeTokens
+from chalicelib.adapters.sqs import InMemoryQueue
 from chalicelib.api.openapi import Operation
 from chalicelib.api.routes import BASE_PATH, api
+from chalicelib.composition import InMemoryAdapters, use
 from chalicelib.domain.api_keys import issue_api_key
 from chalicelib.domain.models import Category, Customer, Offer
 from chalicelib.domain.webhook_delivery import deliver
-from chalicelib.webhook_wiring import (
-    WebhookAdapters,
-    in_memory_webhook_adapters,
-    use_webhook_adapters,
-    webhook_deps,
-)
-from chalicelib.wiring import Services, in_memory_services, use_services
-from tests.unit.provider_factories import ManualClock, store_order
+from chalicelib.settings import Settings
+from tests.fakes import NETWORK_ID, FixedClock
+from tests.unit.provider_factories import store_order
 from tests.unit.test_webhook_api import OkTransport, fake_resolver
 
 A, B = "prov-a", "prov-b"
@@ -81,9 +76,8 @@ def customer(first: str, last: str, number: str, email: str) -> Customer:
 @dataclass
 class World:
     client: Client
-    services: Services
-    webhooks: WebhookAdapters
-    clock: ManualClock
+    adapters: InMemoryAdapters
+    clock: FixedClock
     keys: dict[str, str]
     ids: dict[str, str]  # A's order_id and delivery_id
     secrets: list[str]  # A's other identifiers and data: must never reach B
@@ -96,22 +90,25 @@ class World:
         return self.client.http.request(method, url, body=raw, headers=headers)
 
     def run_webhook_queue(self) -> None:
-        queue = self.webhooks.queue
-        for message, _ in queue.take():  # type: ignore[attr-defined]
-            deliver(message, webhook_deps())
+        queue = self.adapters.webhook_queue
+        assert isinstance(queue, InMemoryQueue)
+        for message, _ in queue.take():
+            deliver(message, self.adapters)
 
     def a_state(self) -> dict[str, Any]:
         """Everything of A's that B could read or change."""
-        deps = self.services.deps
+        deps = self.adapters
         orders = [deps.orders.get(i) for i in self.a_order_ids]
         events = [deps.orders.list_events(i) for i in self.a_order_ids]
-        store = self.webhooks.store
+        store = deps.webhook_store
+        activation_queue = deps.activation_queue
+        assert isinstance(activation_queue, InMemoryQueue)
         return {
             "orders": orders,
             "events": events,
             "endpoint": store.get_endpoint(A),
             "deliveries": store.list_deliveries(A, limit=100, cursor=None),
-            "activation_queue": list(deps.activation_queue.messages),  # type: ignore[attr-defined]
+            "activation_queue": list(activation_queue.messages),
         }
 
     @property
@@ -119,46 +116,42 @@ class World:
         return [s for s in self.secrets if s.startswith("ord_")]
 
 
-def _services(backend: str, clock: ManualClock, request: pytest.FixtureRequest) -> Services:
-    base = in_memory_services(clock=clock)
+def _adapters(backend: str, clock: FixedClock, request: pytest.FixtureRequest) -> InMemoryAdapters:
+    # As deployed: https and public addresses only; webhooks "sent" by a transport that
+    # answers 200 without any network.
+    base = InMemoryAdapters(
+        Settings(stage="test"),
+        clock=clock,
+        webhook_transport=OkTransport(),
+        resolver=fake_resolver,
+    )
     if backend == "memory":
-        return replace(base, tokens=InMemoryOneTimeTokens(clock))
+        return base
     from chalicelib.adapters.dynamodb.api_keys import DynamoDBApiKeyStore
     from chalicelib.adapters.dynamodb.orders import DynamoDBOrderStore
     from chalicelib.adapters.dynamodb.tokens import DynamoDBOneTimeTokens
-
-    table = request.getfixturevalue("table_name")
-    orders = DynamoDBOrderStore(table, CursorCodec(base.signing_key))
-    return replace(
-        base,
-        deps=replace(base.deps, orders=orders),
-        api_keys=DynamoDBApiKeyStore(table),
-        tokens=DynamoDBOneTimeTokens(table, clock),
-    )
-
-
-def _webhooks(backend: str, request: pytest.FixtureRequest) -> WebhookAdapters:
-    adapters = in_memory_webhook_adapters(
-        OkTransport(), allow_insecure=False, resolver=fake_resolver
-    )
-    if backend == "memory":
-        return adapters
     from chalicelib.adapters.dynamodb.webhooks import DynamoDBWebhookStore
+    from tests.aws import table
 
-    return replace(adapters, store=DynamoDBWebhookStore(request.getfixturevalue("table_name")))
+    stored = table(request.getfixturevalue("table_name"))
+    return base.replaced(
+        orders=DynamoDBOrderStore(stored, base.cursor_codec),
+        api_keys=DynamoDBApiKeyStore(stored),
+        tokens=DynamoDBOneTimeTokens(stored, clock),
+        webhook_store=DynamoDBWebhookStore(stored),
+    )
 
 
 @pytest.fixture(params=["memory", "dynamodb"])
 def world(request: pytest.FixtureRequest) -> Iterator[World]:
-    clock = ManualClock()
-    services = _services(request.param, clock, request)
-    webhooks = _webhooks(request.param, request)
+    clock = FixedClock()
+    adapters = _adapters(request.param, clock, request)
     for provider in (A, B):
-        services.deps.catalog.put_offer(
+        adapters.catalog.put_offer(
             Offer(
                 id=f"{provider}-internet-100",
                 provider_id=provider,
-                city_network_id="demo-stadsnat",
+                city_network_id=NETWORK_ID,
                 service_uid="BB100100",
                 category=Category.INTERNET,
                 name=f"Bredband för {provider}",
@@ -166,21 +159,19 @@ def world(request: pytest.FixtureRequest) -> Iterator[World]:
                 binding_months=0,
             )
         )
-    keys = {p: issue_api_key(services.api_keys, p, "test", clock)[0] for p in (A, B)}
-    use_services(services)
-    use_webhook_adapters(webhooks)
+    keys = {p: issue_api_key(adapters.api_keys, p, "test", clock)[0] for p in (A, B)}
+    use(adapters)
     try:
         with Client(app) as client:
-            world = World(client, services, webhooks, clock, keys, {}, [])
+            world = World(client, adapters, clock, keys, {}, [])
             _seed(world)
             yield world
     finally:
-        use_services(None)
-        use_webhook_adapters(None)
+        use(None)
 
 
 def _seed(world: World) -> None:
-    orders = world.services.deps.orders
+    orders = world.adapters.orders
     astrid = customer("Astrid", "Alfadottir", "198803200016", "astrid@a-kund.example")
     bertil = customer("Bertil", "Betasson", "198112189876", "bertil@b-kund.example")
     a_orders = [store_order(orders, world.clock, A, customer=astrid) for _ in range(3)]

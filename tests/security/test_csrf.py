@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import pytest
 from chalice.test import Client
 
 from app import app
-from chalicelib.adapters.memory.store import InMemoryOneTimeTokens
 from chalicelib.web.session import SESSION_TTL_S
-from tests.unit.provider_factories import ManualClock
+from tests.fakes import FixedClock
 from tests.unit.test_web_ordering import OFFER, open_form
 from tests.unit.web_fakes import (
     IN_RANGE,
@@ -44,22 +43,17 @@ OTHER_OFFER = "tl-tv"
 class Ctx:
     client: Client
     world: World
-    clock: ManualClock
+    clock: FixedClock
 
     def nothing_happened(self) -> None:
         assert self.world.orders == []
-        assert self.world.city_network.calls["service_order"] == 0
+        assert self.world.city_network.count("service_order") == 0
 
 
 @pytest.fixture
 def ctx() -> Iterator[Ctx]:
-    clock = ManualClock()
-    world = build_world()
-    world.services = replace(
-        world.services,
-        deps=replace(world.services.deps, clock=clock),
-        tokens=InMemoryOneTimeTokens(clock),
-    )
+    clock = FixedClock()
+    world = build_world(clock=clock)
     with installed(world), Client(app) as client:
         yield Ctx(client, world, clock)
 
@@ -110,7 +104,8 @@ def from_before_identification(ctx: Ctx) -> int:
     browser = Browser(ctx.client, IN_RANGE)
     nonce = query_of(location(browser.get("/")))["nonce"]
     old = open_form(browser)
-    browser.get(callback_path(signed_callback(nonce)))
+    expires = int(ctx.clock.now().timestamp()) + 120
+    browser.get(callback_path(signed_callback(nonce, expires=expires)))
     assert "Vi har identifierat ditt uttag" in browser.get("/offers").body.decode()
     return post(browser, {**valid_answers(), **old})
 
@@ -214,5 +209,5 @@ def test_no_get_route_has_a_side_effect(ctx: Ctx, path: str) -> None:
     browser.get(f"{concrete}?{query}")
     # Then no order, no activation, no submission claimed
     ctx.nothing_happened()
-    claimed = ctx.world.services.tokens._tokens  # type: ignore[attr-defined]
+    claimed = ctx.world.adapters.tokens._tokens  # type: ignore[attr-defined]
     assert not [key for key in claimed if key.startswith("submission:")]

@@ -1,7 +1,7 @@
 """Identification attacks, as one table: forged, edited, replayed, expired and misdirected
 bounce callbacks never bind the visitor to an outlet.
 
-Each attack plays out in the customer web (Chalice's test client, in-memory services, a
+Each attack plays out in the customer web (Chalice's test client, in-memory adapters, a
 controllable clock) and returns the browser it targets and the outlet it tries to bind.
 The verdict is read where it matters: the offers page, the session the next request
 carries, and the city network, which must never be asked about the forged outlet.
@@ -10,16 +10,15 @@ carries, and the city network, which must never be asked about the forged outlet
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import pytest
 from chalice.test import Client
 
 from app import app
-from chalicelib.adapters.memory.store import InMemoryOneTimeTokens
 from chalicelib.web.session import PRE_IDENTIFICATION_TTL_S
-from tests.unit.provider_factories import ManualClock
+from tests.fakes import FixedClock
 from tests.unit.web_fakes import (
     ACCESS_ID,
     Browser,
@@ -39,7 +38,7 @@ EVIL = "ATTACKER-OUTLET-1"
 class Ctx:
     client: Client
     world: World
-    clock: ManualClock
+    clock: FixedClock
 
     @property
     def now(self) -> int:
@@ -247,13 +246,8 @@ _ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 
 @pytest.fixture
 def ctx() -> Iterator[Ctx]:
-    clock = ManualClock()
-    world = build_world()
-    world.services = replace(
-        world.services,
-        deps=replace(world.services.deps, clock=clock),
-        tokens=InMemoryOneTimeTokens(clock),
-    )
+    clock = FixedClock()
+    world = build_world(clock=clock)
     with installed(world), Client(app) as client:
         yield Ctx(client, world, clock)
 

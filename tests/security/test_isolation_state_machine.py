@@ -7,7 +7,6 @@ only the caller's orders. Short in `make test`, long in `make fuzz`.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from typing import Any
 
 from chalice.test import Client
@@ -16,12 +15,12 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from app import app
-from chalicelib.adapters.memory.store import InMemoryOneTimeTokens
+from chalicelib.composition import InMemoryAdapters, use
 from chalicelib.domain.api_keys import issue_api_key
 from chalicelib.domain.models import ActivationState, OrderStatus
-from chalicelib.wiring import in_memory_services, use_services
+from tests.fakes import FixedClock
 from tests.hypothesis_profiles import scaled
-from tests.unit.provider_factories import ManualClock, store_order
+from tests.unit.provider_factories import T0, store_order
 
 PROVIDERS = ("prov-a", "prov-b")
 UNKNOWN = "ord_01J00000000000000000000000"
@@ -38,24 +37,24 @@ ACTIONS: dict[str, tuple[str, str, Any]] = {
 class Isolation(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.clock = ManualClock()
-        services = in_memory_services(clock=self.clock)
-        self.services = replace(services, tokens=InMemoryOneTimeTokens(self.clock))
+        self.clock = FixedClock(T0)
+        # The in-memory tokens (idempotency keys) run on the same clock.
+        self.adapters = InMemoryAdapters(clock=self.clock)
         self.keys = {
-            p: issue_api_key(self.services.api_keys, p, "fuzz", self.clock)[0] for p in PROVIDERS
+            p: issue_api_key(self.adapters.api_keys, p, "fuzz", self.clock)[0] for p in PROVIDERS
         }
         self.owner: dict[str, str] = {}
         for provider in PROVIDERS:
             for state in (ActivationState.REFUSED, ActivationState.ACTIVATED):
                 order = store_order(
-                    self.services.deps.orders, self.clock, provider, activation_state=state
+                    self.adapters.orders, self.clock, provider, activation_state=state
                 )
                 self.owner[order.id] = provider
-        use_services(self.services)
+        use(self.adapters)
         self.client = Client(app)
 
     def teardown(self) -> None:
-        use_services(None)
+        use(None)
 
     def call(self, provider: str, method: str, path: str, body: Any = None) -> Any:
         headers = {"x-api-key": self.keys[provider], "content-type": "application/json"}
@@ -63,7 +62,7 @@ class Isolation(RuleBasedStateMachine):
         return self.client.http.request(method, "/tl/v1" + path, body=raw, headers=headers)
 
     def state_of(self, order_id: str) -> tuple[Any, ...]:
-        orders = self.services.deps.orders
+        orders = self.adapters.orders
         return (orders.get(order_id), tuple(orders.list_events(order_id)))
 
     @rule(
@@ -97,12 +96,12 @@ class Isolation(RuleBasedStateMachine):
     @invariant()
     def owners_never_change(self) -> None:
         for order_id, provider in self.owner.items():
-            assert self.services.deps.orders.get(order_id).provider_id == provider
+            assert self.adapters.orders.get(order_id).provider_id == provider
 
     @invariant()
     def statuses_stay_valid(self) -> None:
         for order_id in self.owner:
-            assert self.services.deps.orders.get(order_id).status in OrderStatus
+            assert self.adapters.orders.get(order_id).status in OrderStatus
 
 
 Isolation.TestCase.settings = settings(

@@ -19,12 +19,13 @@ import pytest
 from chalice.test import Client
 
 from app import app
+from chalicelib.adapters.sqs import InMemoryQueue
 from chalicelib.adapters.webhooks.sender import WebhookSender
 from chalicelib.adapters.webhooks.transport import HttpWebhookTransport
+from chalicelib.composition import InMemoryAdapters, adapters, use
 from chalicelib.domain.api_keys import issue_api_key
 from chalicelib.domain.webhook_delivery import deliver
-from chalicelib.webhook_wiring import in_memory_webhook_adapters, use_webhook_adapters, webhook_deps
-from chalicelib.wiring import in_memory_services, use_services
+from chalicelib.settings import Settings
 from tests.integration.test_webhook_sender import HookServer, Reply
 from tests.unit.test_webhook_guard import NON_PUBLIC, PUBLIC_V4
 
@@ -115,20 +116,30 @@ class Api:
 
 @pytest.fixture(scope="module")
 def api() -> Iterator[Api]:
-    services = in_memory_services()
-    key, _ = issue_api_key(services.api_keys, PROVIDER, "ssrf", services.deps.clock)
     dns = Dns()
     sender = WebhookSender(resolver=dns, timeout_s=1.0)
-    use_services(services)
-    use_webhook_adapters(
-        in_memory_webhook_adapters(HttpWebhookTransport(sender), allow_insecure=False, resolver=dns)
+    # As deployed: https and public addresses only, at configuration and at send time.
+    installed = InMemoryAdapters(
+        Settings(stage="test"),
+        webhook_transport=HttpWebhookTransport(sender),
+        resolver=dns,
     )
+    key, _ = issue_api_key(installed.api_keys, PROVIDER, "ssrf", installed.clock)
+    use(installed)
     try:
         with Client(app) as client:
             yield Api(client, key, dns)
     finally:
-        use_services(None)
-        use_webhook_adapters(None)
+        use(None)
+
+
+def run_webhook_queue() -> None:
+    """The delivery worker, over whatever the installed adapters have queued."""
+    deps = adapters()
+    queue = deps.webhook_queue
+    assert isinstance(queue, InMemoryQueue)
+    for message, _ in queue.take():
+        deliver(message, deps)
 
 
 def assert_refused(response: Any, api: Api, reasons: set[str]) -> None:
@@ -218,9 +229,7 @@ def test_dns_rebinding_after_configuration_is_refused_through_the_api_and_worker
         api.dns.answers["rebind.example.net"] = ["169.254.169.254"]
         queued = api.call("POST", "/webhook/test")
         assert queued.status_code == 202
-        adapters_queue = webhook_deps().queue
-        for message, _ in adapters_queue.take():  # type: ignore[attr-defined]
-            deliver(message, webhook_deps())
+        run_webhook_queue()
         # Then the attempt is recorded as unsafe, and nothing was dialled
         [delivery] = json.loads(api.call("GET", "/webhook/deliveries").body)["items"]
         assert delivery["attempts"][0]["error"] == "unsafe_url:non_public_address"
@@ -273,10 +282,9 @@ def test_a_redirect_through_the_api_and_worker_is_a_failed_attempt(
     # Given the local stack's settings (http and loopback allowed) and a redirecting hook
     internal = hook_servers(None)
     hook = hook_servers(Reply(status=307, headers={"Location": internal.url(path="/x")}))
-    services = in_memory_services()
-    key, _ = issue_api_key(services.api_keys, PROVIDER, "ssrf", services.deps.clock)
-    use_services(services)
-    use_webhook_adapters(in_memory_webhook_adapters(allow_insecure=True))
+    installed = InMemoryAdapters(Settings(stage="local"))
+    key, _ = issue_api_key(installed.api_keys, PROVIDER, "ssrf", installed.clock)
+    use(installed)
     headers = {"x-api-key": key, "content-type": "application/json"}
     try:
         with Client(app) as client:
@@ -285,13 +293,10 @@ def test_a_redirect_through_the_api_and_worker_is_a_failed_attempt(
             )
             assert put.status_code == 200, put.body
             assert client.http.post("/tl/v1/webhook/test", headers=headers).status_code == 202
-            deps = webhook_deps()
-            for message, _ in deps.queue.take():  # type: ignore[attr-defined]
-                deliver(message, deps)
+            run_webhook_queue()
             listed = json.loads(client.http.get("/tl/v1/webhook/deliveries", headers=headers).body)
     finally:
-        use_services(None)
-        use_webhook_adapters(None)
+        use(None)
     # Then the attempt failed as a redirect and the internal server was never called
     [delivery] = listed["items"]
     assert delivery["attempts"][0]["error"] == "redirect"

@@ -1,8 +1,9 @@
-"""Builders shared by the provider API tests: a controllable clock and valid orders."""
+"""Builders shared by the provider API tests: valid orders, stored one after another on a
+`tests.fakes.FixedClock`."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.domain.ids import new_order_id
@@ -17,20 +18,10 @@ from chalicelib.domain.models import (
     Service,
 )
 from chalicelib.domain.ports import OrderStore
+from tests.fakes import ACCESS_ID, NETWORK_ID, FixedClock
 
+# The provider API tests' "now" (their dates in the past and future are relative to it).
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
-
-
-class ManualClock:
-    def __init__(self, at: datetime = T0) -> None:
-        self.at = at
-
-    def now(self) -> datetime:
-        return self.at
-
-    def advance(self, **delta: float) -> datetime:
-        self.at += timedelta(**delta)
-        return self.at
 
 
 def customer() -> Customer:
@@ -64,10 +55,10 @@ def make_order(
         "id": new_order_id(at),
         "provider_id": provider_id,
         "offer_id": f"{provider_id}-internet-100",
-        "city_network_id": "demo-stadsnat" if identified else None,
-        "access_id": "DEMO-REFUSE-1" if identified else None,
+        "city_network_id": NETWORK_ID if identified else None,
+        "access_id": ACCESS_ID if identified else None,
         "identified": identified,
-        "service": Service(uid="BB100100", category=Category.INTERNET, name="Bredband 100/100"),
+        "service": Service(uid="BB100", category=Category.INTERNET, name="Bredband 100/100"),
         "customer": customer(),
         "details": {"speed": "100/100"},
         "extra": {},
@@ -87,7 +78,7 @@ def make_order(
     return Order.model_validate(data)
 
 
-def store_order(orders: OrderStore, clock: ManualClock, provider_id: str, **kwargs: Any) -> Order:
+def store_order(orders: OrderStore, clock: FixedClock, provider_id: str, **kwargs: Any) -> Order:
     """A new order one millisecond after the previous one, so ids sort by creation."""
     order = make_order(provider_id, clock.advance(milliseconds=1), **kwargs)
     orders.create(order, [])

@@ -4,25 +4,17 @@ and a scripted city network."""
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import pytest
 
-from chalicelib.adapters.cursor import CursorCodec
-from chalicelib.adapters.memory.store import (
-    InMemoryCatalog,
-    InMemoryOneTimeTokens,
-    InMemoryOrderStore,
-)
-from chalicelib.adapters.sqs import InMemoryActivationQueue
-from chalicelib.domain.activation import JITTER, RETRY_DELAYS_S
-from chalicelib.domain.activation_attempts import (
-    MAX_QUEUE_DELAY_S,
-    claim_key,
-    parse_activation_message,
-    process_activation,
-)
+from chalicelib.adapters.memory.store import InMemoryOneTimeTokens, InMemoryOrderStore
+from chalicelib.adapters.sqs import InMemoryQueue
+from chalicelib.composition import InMemoryAdapters
+from chalicelib.domain.activation.messages import ActivationMessage, parse_activation_message
+from chalicelib.domain.activation.provider import request_activation
+from chalicelib.domain.activation.retries import ACTIVATION_RETRIES
+from chalicelib.domain.activation.worker import claim_key, process_activation
 from chalicelib.domain.citynet import PortStatusResult, ServiceOrderResult
 from chalicelib.domain.errors import ConcurrentModification, InvalidInput
 from chalicelib.domain.models import (
@@ -35,14 +27,19 @@ from chalicelib.domain.models import (
     ServiceOnPort,
 )
 from chalicelib.domain.ordering import Access, OrderRequest, place_order
-from chalicelib.domain.ports import ActivationMessage, Deps
-from chalicelib.domain.provider_orders import request_activation
-from infra.local.seed import seed_catalog
-from tests.fakes import FakeCityNetwork, FakeCityNetworks, FixedClock, a_customer
+from chalicelib.domain.ports import Deps
+from chalicelib.domain.queues import MAX_QUEUE_DELAY_S
+from tests.fakes import (
+    FakeCityNetwork,
+    FakeCityNetworks,
+    FixedClock,
+    a_customer,
+    seed_test_catalog,
+)
 
-ACCESS = Access(city_network_id="demo-stadsnat", access_id="DEMO-OK-1")
+ACCESS = Access(city_network_id="test-stadsnat", access_id="ACC-123-OK")
 TODAY = date(2026, 11, 26)  # FixedClock's default instant, in Stockholm
-PROVIDER = "demo-tl"
+PROVIDER = "test-tl"
 
 TRANSIENT = ServiceOrderResult(
     method="service_order", outcome="transient", code="http_503", message="503", duration_ms=9
@@ -60,55 +57,19 @@ PORT_DOWN = PortStatusResult(
 )
 
 
-@dataclass
-class ScriptedCityNetwork(FakeCityNetwork):
-    """The shared fake, plus scripted port_status replies and the origin of each order."""
-
-    port_replies: list[PortStatusResult] = field(default_factory=list)
-    origins: list[str] = field(default_factory=list)
-    order_refs: list[str | None] = field(default_factory=list)
-
-    def port_status(self, access_id: str) -> PortStatusResult:
-        if self.port_replies:
-            self.calls.append(("port_status", {"access_id": access_id}))
-            return self.port_replies.pop(0)
-        return super().port_status(access_id)
-
-    def service_order(
-        self,
-        access_id: str,
-        service_uid: str,
-        activation_date: date,
-        *,
-        origin: str = "customer",
-        order_ref: str | None = None,
-    ) -> ServiceOrderResult:
-        self.origins.append(origin)
-        self.order_refs.append(order_ref)
-        return super().service_order(
-            access_id, service_uid, activation_date, origin=origin, order_ref=order_ref
-        )
-
-    def orders_made(self) -> int:
-        return self.methods_called().count("service_order")
-
-    def order_dates(self) -> list[date]:
-        return [params["date"] for method, params in self.calls if method == "service_order"]
-
-
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock()
 
 
 @pytest.fixture
-def city() -> ScriptedCityNetwork:
-    return ScriptedCityNetwork()
+def city() -> FakeCityNetwork:
+    return FakeCityNetwork()
 
 
 @pytest.fixture
-def queue() -> InMemoryActivationQueue:
-    return InMemoryActivationQueue()
+def queue() -> InMemoryQueue[ActivationMessage]:
+    return InMemoryQueue()
 
 
 @pytest.fixture
@@ -117,26 +78,24 @@ def claims(clock: FixedClock) -> InMemoryOneTimeTokens:
 
 
 @pytest.fixture
-def deps(city: ScriptedCityNetwork, queue: InMemoryActivationQueue, clock: FixedClock) -> Deps:
-    catalog = InMemoryCatalog()
-    seed_catalog(catalog, "http://127.0.0.1:1/", "http://127.0.0.1:2/bounce")
-    return Deps(
-        orders=InMemoryOrderStore(CursorCodec(b"test-key-of-sixteen-bytes")),
-        catalog=catalog,
-        city_networks=FakeCityNetworks(city),
-        activation_queue=queue,
-        clock=clock,
+def deps(
+    city: FakeCityNetwork, queue: InMemoryQueue[ActivationMessage], clock: FixedClock
+) -> InMemoryAdapters:
+    adapters = InMemoryAdapters(
+        city_networks=FakeCityNetworks(city), activation_queue=queue, clock=clock
     )
+    seed_test_catalog(adapters.catalog)
+    return adapters
 
 
 def an_order() -> OrderRequest:
     return OrderRequest.model_validate(
-        {"offer_id": "demo-tl-internet-100", "customer": a_customer(), "details": {}}
+        {"offer_id": "tl-internet-100", "customer": a_customer(), "details": {}}
     )
 
 
 def pending_after_transient(
-    deps: Deps, city: ScriptedCityNetwork, queue: InMemoryActivationQueue, clock: FixedClock
+    deps: Deps, city: FakeCityNetwork, queue: InMemoryQueue[ActivationMessage], clock: FixedClock
 ) -> tuple[Order, ActivationMessage]:
     """The customer's first service_order failed transiently: the order is pending and
     its first retry (retry_number 1) is queued."""
@@ -145,16 +104,14 @@ def pending_after_transient(
     [message] = queue.messages
     queue.sent.clear()
     city.calls.clear()
-    city.origins.clear()
-    city.order_refs.clear()
     clock.advance(minutes=1)
     return deps.orders.get(order.id), message
 
 
 def refused_then_triggered(
     deps: Deps,
-    city: ScriptedCityNetwork,
-    queue: InMemoryActivationQueue,
+    city: FakeCityNetwork,
+    queue: InMemoryQueue[ActivationMessage],
     clock: FixedClock,
     activation_date: date | None = None,
 ) -> tuple[Order, ActivationMessage]:
@@ -166,8 +123,6 @@ def refused_then_triggered(
     [message] = queue.messages
     queue.sent.clear()
     city.calls.clear()
-    city.origins.clear()
-    city.order_refs.clear()
     clock.advance(seconds=1)
     return deps.orders.get(order.id), message
 
@@ -231,7 +186,7 @@ def test_a_service_already_on_the_port_is_recorded_and_not_ordered_again(
     order, message = pending_after_transient(deps, city, queue, clock)
     on = TODAY - timedelta(days=1)
     city.port = PortStatus(
-        access_id="DEMO-OK-1", services=(ServiceOnPort(service_uid="BB100100", date=on),)
+        access_id="ACC-123-OK", services=(ServiceOnPort(service_uid="BB100", date=on),)
     )
     # When the retry is processed
     result = process_activation(message, deps, claims=claims)
@@ -247,14 +202,14 @@ def test_a_service_already_on_the_port_is_recorded_and_not_ordered_again(
 
 def test_a_service_on_the_port_without_a_date_is_activated_today(deps, city, queue, clock, claims):
     order, message = pending_after_transient(deps, city, queue, clock)
-    city.port = PortStatus(access_id="DEMO-OK-1", services=(ServiceOnPort(service_uid="BB100100"),))
+    city.port = PortStatus(access_id="ACC-123-OK", services=(ServiceOnPort(service_uid="BB100"),))
     process_activation(message, deps, claims=claims)
     assert deps.orders.get(order.id).activation.date == TODAY
 
 
 def test_another_service_on_the_port_does_not_count(deps, city, queue, clock, claims):
     _order, message = pending_after_transient(deps, city, queue, clock)
-    city.port = PortStatus(access_id="DEMO-OK-1", services=(ServiceOnPort(service_uid="TV-BAS"),))
+    city.port = PortStatus(access_id="ACC-123-OK", services=(ServiceOnPort(service_uid="TV-BAS"),))
     assert process_activation(message, deps, claims=claims).kind == "activated"
     assert city.orders_made() == 1
 
@@ -272,7 +227,10 @@ def test_a_port_status_fault_on_a_retry_counts_as_a_transient_fault_without_orde
     [(next_message, delay)] = queue.sent
     assert next_message.retry_number == 2
     assert next_message.attempt_id == message.attempt_id
-    assert abs(delay - RETRY_DELAYS_S[1]) <= RETRY_DELAYS_S[1] * JITTER + 1
+    assert (
+        abs(delay - ACTIVATION_RETRIES.waits_s[1])
+        <= ACTIVATION_RETRIES.waits_s[1] * ACTIVATION_RETRIES.jitter + 1
+    )
     stored = deps.orders.get(order.id)
     assert stored.activation.state == ActivationState.PENDING
     assert stored.version == order.version  # nothing about the order changed
@@ -291,7 +249,7 @@ def test_a_transient_fault_queues_the_next_step_with_backoff(deps, city, queue, 
         exclude={"retry_number"}
     )
     assert next_message.retry_number == 2
-    assert 0.8 * RETRY_DELAYS_S[1] <= delay <= 1.2 * RETRY_DELAYS_S[1]
+    assert 0.8 * ACTIVATION_RETRIES.waits_s[1] <= delay <= 1.2 * ACTIVATION_RETRIES.waits_s[1]
     stored = deps.orders.get(order.id)
     assert (stored.activation.state, stored.activation.attempts) == (ActivationState.PENDING, 2)
     assert events_of(deps, order, OrderEventKind.ACTIVATION_CHANGED) == []
@@ -309,7 +267,7 @@ def test_a_wait_beyond_the_queues_cap_travels_in_the_message(deps, city, queue, 
     assert delay == MAX_QUEUE_DELAY_S
     assert next_message.not_before is not None
     wait = (next_message.not_before - clock.now()).total_seconds()
-    assert 0.8 * RETRY_DELAYS_S[3] <= wait <= 1.2 * RETRY_DELAYS_S[3]
+    assert 0.8 * ACTIVATION_RETRIES.waits_s[3] <= wait <= 1.2 * ACTIVATION_RETRIES.waits_s[3]
 
 
 def test_a_message_not_yet_due_is_sent_back_without_any_call(deps, city, queue, clock, claims):
@@ -334,7 +292,7 @@ def test_a_message_not_yet_due_is_sent_back_without_any_call(deps, city, queue, 
 
 def test_a_spent_budget_fails_the_activation_with_the_last_fault(deps, city, queue, clock, claims):
     order, first = pending_after_transient(deps, city, queue, clock)
-    message = first.model_copy(update={"retry_number": len(RETRY_DELAYS_S)})
+    message = first.model_copy(update={"retry_number": len(ACTIVATION_RETRIES.waits_s)})
     city.order_replies.append(TRANSIENT)
 
     result = process_activation(message, deps, claims=claims)
@@ -365,10 +323,12 @@ def test_retries_follow_the_schedule_until_the_activation_fails(deps, city, queu
         result = process_activation(next_message, deps, claims=claims)
     # Then the waits add up to the schedule, and the activation failed after 6 retries
     assert result.kind == "failed"
-    assert city.orders_made() == len(RETRY_DELAYS_S)
-    assert sum(delays) == pytest.approx(sum(RETRY_DELAYS_S[1:]), rel=JITTER)
+    assert city.orders_made() == len(ACTIVATION_RETRIES.waits_s)
+    assert sum(delays) == pytest.approx(
+        sum(ACTIVATION_RETRIES.waits_s[1:]), rel=ACTIVATION_RETRIES.jitter
+    )
     assert max(delays) <= MAX_QUEUE_DELAY_S
-    assert deps.orders.get(order.id).activation.attempts == 1 + len(RETRY_DELAYS_S)
+    assert deps.orders.get(order.id).activation.attempts == 1 + len(ACTIVATION_RETRIES.waits_s)
 
 
 # --- stale, replayed and duplicate messages --------------------------------------------------
@@ -447,7 +407,7 @@ def test_a_duplicate_while_the_call_is_in_flight_reconciles_instead_of_ordering(
 def test_a_duplicate_finds_the_in_flight_order_on_the_port(deps, city, queue, clock, claims):
     order, message = refused_then_triggered(deps, city, queue, clock)
     claims.claim(claim_key(message), clock.now() + timedelta(days=1), {"stage": "calling"})
-    city.port = PortStatus(access_id="DEMO-OK-1", services=(ServiceOnPort(service_uid="BB100100"),))
+    city.port = PortStatus(access_id="ACC-123-OK", services=(ServiceOnPort(service_uid="BB100"),))
 
     result = process_activation(message, deps, claims=claims)
 
@@ -479,7 +439,7 @@ def test_a_reply_that_could_not_be_recorded_is_recorded_on_redelivery_without_a_
     # Given the city network activated the service but the store was down when recording
     order, message = refused_then_triggered(deps, city, queue, clock)
     store = FailingOnce(deps.orders, RuntimeError("DynamoDB unavailable"))
-    flaky = Deps(store, deps.catalog, deps.city_networks, queue, clock)  # type: ignore[arg-type]
+    flaky = deps.replaced(orders=store)
     with pytest.raises(RuntimeError):
         process_activation(message, flaky, claims=claims)
     # When SQS delivers the message again
@@ -497,7 +457,7 @@ def test_a_failed_enqueue_of_the_next_step_is_redone_without_ordering_again(
     order, message = pending_after_transient(deps, city, queue, clock)
     city.order_replies.append(TRANSIENT)
 
-    class DownOnce(InMemoryActivationQueue):
+    class DownOnce(InMemoryQueue[ActivationMessage]):
         down = True
 
         def send(self, message: ActivationMessage, delay_seconds: int = 0) -> None:
@@ -507,7 +467,7 @@ def test_a_failed_enqueue_of_the_next_step_is_redone_without_ordering_again(
             super().send(message, delay_seconds)
 
     down = DownOnce()
-    flaky = Deps(deps.orders, deps.catalog, deps.city_networks, down, clock)
+    flaky = deps.replaced(activation_queue=down)
     with pytest.raises(RuntimeError):
         process_activation(message, flaky, claims=claims)
     result = process_activation(message, flaky, claims=claims)
@@ -541,7 +501,7 @@ def test_a_lost_race_with_the_provider_is_retried_on_the_fresh_order(
         def __getattr__(self, name: str) -> object:
             return getattr(self._store, name)
 
-    racing = Deps(ProviderMeanwhile(deps.orders), deps.catalog, deps.city_networks, queue, clock)  # type: ignore[arg-type]
+    racing = deps.replaced(orders=ProviderMeanwhile(deps.orders))
     # When the worker records its reply
     result = process_activation(message, racing, claims=claims)
     # Then both changes are kept
@@ -573,7 +533,7 @@ def test_a_new_attempt_started_during_the_call_wins_and_the_call_stays_in_the_tr
         def __getattr__(self, name: str) -> object:
             return getattr(self._store, name)
 
-    racing = Deps(SupersededMeanwhile(deps.orders), deps.catalog, deps.city_networks, queue, clock)  # type: ignore[arg-type]
+    racing = deps.replaced(orders=SupersededMeanwhile(deps.orders))
     result = process_activation(message, racing, claims=claims)
 
     assert result.kind == "skipped_stale"

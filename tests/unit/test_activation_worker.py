@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import uuid
 from collections.abc import Iterator
@@ -12,18 +11,24 @@ import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from chalice.app import Chalice, SQSEventConfig
 
-from chalicelib.adapters.memory.store import InMemoryOneTimeTokens
-from chalicelib.adapters.sqs import InMemoryActivationQueue
+from chalicelib.adapters.sqs import InMemoryQueue
+from chalicelib.composition import InMemoryAdapters, use
+from chalicelib.domain.activation.messages import ActivationMessage
 from chalicelib.domain.citynet import ServiceOrderResult
 from chalicelib.domain.models import ActivationState
 from chalicelib.domain.ordering import Access, OrderRequest, place_order
-from chalicelib.domain.ports import ActivationMessage
-from chalicelib.wiring import Services, in_memory_services, use_services
 from chalicelib.workers import activation as worker
-from infra.local.seed import seed_catalog
-from tests.fakes import FakeCityNetwork, FakeCityNetworks, FixedClock, a_customer
+from tests.fakes import (
+    ACCESS_ID,
+    NETWORK_ID,
+    FakeCityNetwork,
+    FakeCityNetworks,
+    FixedClock,
+    a_customer,
+    seed_test_catalog,
+)
 
-ACCESS = Access(city_network_id="demo-stadsnat", access_id="DEMO-OK-1")
+ACCESS = Access(city_network_id=NETWORK_ID, access_id=ACCESS_ID)
 QUEUE_ARN = "arn:aws:sqs:eu-north-1:123456789012:stadsnatsfabriken-activation"
 TRANSIENT = ServiceOrderResult(
     method="service_order", outcome="transient", code="http_503", duration_ms=9
@@ -36,30 +41,28 @@ def city() -> FakeCityNetwork:
 
 
 @pytest.fixture
-def services(city: FakeCityNetwork) -> Iterator[Services]:
-    clock = FixedClock()
-    base = in_memory_services(city_networks=FakeCityNetworks(city), clock=clock)
-    # Claims expire on the same clock as the rest of the test world.
-    installed = dataclasses.replace(base, tokens=InMemoryOneTimeTokens(clock))
-    seed_catalog(installed.deps.catalog, "http://127.0.0.1:1/", "http://127.0.0.1:2/bounce")
-    use_services(installed)
+def services(city: FakeCityNetwork) -> Iterator[InMemoryAdapters]:
+    # The in-memory claims (tokens) expire on the same clock as the rest of the test world.
+    installed = InMemoryAdapters(city_networks=FakeCityNetworks(city), clock=FixedClock())
+    seed_test_catalog(installed.catalog)
+    use(installed)
     yield installed
-    use_services(None)
+    use(None)
 
 
-def queue_of(services: Services) -> InMemoryActivationQueue:
-    queue = services.deps.activation_queue
-    assert isinstance(queue, InMemoryActivationQueue)
+def queue_of(services: InMemoryAdapters) -> InMemoryQueue[ActivationMessage]:
+    queue = services.activation_queue
+    assert isinstance(queue, InMemoryQueue)
     return queue
 
 
-def pending_retry(services: Services, city: FakeCityNetwork) -> ActivationMessage:
+def pending_retry(services: InMemoryAdapters, city: FakeCityNetwork) -> ActivationMessage:
     """An order whose first service_order failed transiently; returns its queued retry."""
     city.order_replies.append(TRANSIENT)
     request = OrderRequest.model_validate(
-        {"offer_id": "demo-tl-internet-100", "customer": a_customer(), "details": {}}
+        {"offer_id": "tl-internet-100", "customer": a_customer(), "details": {}}
     )
-    place_order(request, ACCESS, services.deps)
+    place_order(request, ACCESS, services)
     message = queue_of(services).messages[-1]
     queue_of(services).sent.clear()
     return message
@@ -102,7 +105,7 @@ def test_a_malformed_record_is_the_only_failure_reported(services, city):
     # Then only the malformed record comes back, and both orders were activated
     assert response == {"batchItemFailures": [{"itemIdentifier": malformed["messageId"]}]}
     for message in (first, second):
-        stored = services.deps.orders.get(message.order_id)
+        stored = services.orders.get(message.order_id)
         assert stored.activation.state == ActivationState.ACTIVATED
     assert city.methods_called().count("service_order") == 2 + 2  # two first tries, two retries
 
@@ -118,7 +121,7 @@ def test_a_clean_batch_reports_no_failures(services, city):
 def test_a_record_whose_store_is_down_comes_back(services, city):
     # Given one record for an order whose write fails with an infrastructure error
     healthy, broken = pending_retry(services, city), pending_retry(services, city)
-    orders = services.deps.orders
+    orders = services.orders
     original_get = orders.get
 
     def get(order_id: str) -> Any:

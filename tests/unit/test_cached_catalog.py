@@ -11,7 +11,7 @@ from chalicelib.adapters.cached_catalog import CachedCatalog
 from chalicelib.adapters.memory.store import InMemoryCatalog
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.models import Provider
-from infra.local.seed import seed_catalog
+from tests.fakes import NETWORK_ID, OTHER_PROVIDER_ID, PROVIDER_ID, seed_test_catalog
 
 
 class CountingCatalog(InMemoryCatalog):
@@ -43,7 +43,7 @@ class Ticker:
 @pytest.fixture
 def inner() -> CountingCatalog:
     catalog = CountingCatalog()
-    seed_catalog(catalog, "http://127.0.0.1:1/", "http://127.0.0.1:2/bounce")
+    seed_test_catalog(catalog)
     catalog.reads.clear()
     return catalog
 
@@ -51,10 +51,10 @@ def inner() -> CountingCatalog:
 def test_repeated_reads_within_the_ttl_reach_the_store_once(inner):
     catalog = CachedCatalog(inner, ttl_s=30, monotonic=Ticker())
     for _ in range(5):
-        assert catalog.get_offer("demo-tl-internet-100").provider_id == "demo-tl"
-        assert len(catalog.offers_in_city_network("demo-stadsnat")) == 4
-        assert catalog.get_city_network("demo-stadsnat").id == "demo-stadsnat"
-        assert [p.id for p in catalog.list_providers()] == ["demo-tl", "fiber-ab"]
+        assert catalog.get_offer("tl-internet-100").provider_id == PROVIDER_ID
+        assert len(catalog.offers_in_city_network(NETWORK_ID)) == 4
+        assert catalog.get_city_network(NETWORK_ID).id == NETWORK_ID
+        assert [p.id for p in catalog.list_providers()] == [OTHER_PROVIDER_ID, PROVIDER_ID]
     assert inner.reads == Counter(
         get_offer=1, offers_in_city_network=1, get_city_network=1, list_providers=1
     )
@@ -63,19 +63,24 @@ def test_repeated_reads_within_the_ttl_reach_the_store_once(inner):
 def test_an_expired_entry_is_read_again(inner):
     clock = Ticker()
     catalog = CachedCatalog(inner, ttl_s=30, monotonic=clock)
-    catalog.get_offer("demo-tl-tv-bas")
+    catalog.get_offer("tl-tv")
     clock.now += 29
-    catalog.get_offer("demo-tl-tv-bas")
+    catalog.get_offer("tl-tv")
     clock.now += 2
-    catalog.get_offer("demo-tl-tv-bas")
+    catalog.get_offer("tl-tv")
     assert inner.reads["get_offer"] == 2
 
 
 def test_this_processs_writes_are_seen_at_once(inner):
     catalog = CachedCatalog(inner, ttl_s=30, monotonic=Ticker())
-    assert [p.id for p in catalog.list_providers()] == ["demo-tl", "fiber-ab"]
+    # (listed by id: "bredband-ab" < "fiber-ab" < "test-tl")
+    assert [p.id for p in catalog.list_providers()] == [OTHER_PROVIDER_ID, PROVIDER_ID]
     catalog.put_provider(Provider(id="bredband-ab", name="Bredband AB"))
-    assert [p.id for p in catalog.list_providers()] == ["bredband-ab", "demo-tl", "fiber-ab"]
+    assert [p.id for p in catalog.list_providers()] == [
+        "bredband-ab",
+        OTHER_PROVIDER_ID,
+        PROVIDER_ID,
+    ]
 
 
 def test_a_miss_is_not_remembered(inner):
@@ -88,5 +93,5 @@ def test_a_miss_is_not_remembered(inner):
 
 def test_a_caller_changing_a_returned_list_does_not_change_the_cache(inner):
     catalog = CachedCatalog(inner, ttl_s=30, monotonic=Ticker())
-    catalog.offers_in_city_network("demo-stadsnat").clear()
-    assert len(catalog.offers_in_city_network("demo-stadsnat")) == 4
+    catalog.offers_in_city_network(NETWORK_ID).clear()
+    assert len(catalog.offers_in_city_network(NETWORK_ID)) == 4

@@ -1,6 +1,6 @@
 """Properties of the Direct Activation reply parsers: any bytes with any HTTP status give a
 typed result (ok, refused or transient), never an exception; and a refusal is only ever
-what direct-activation.md calls one."""
+what docs/protocols/direct-activation.md calls one."""
 
 from __future__ import annotations
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import base64
 import io
 import logging
-import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -32,15 +32,8 @@ from chalicelib.adapters.citynet.registry import CityNetworkRegistry
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.models import CityNetwork
 
-
-def _examples_dir() -> Path:
-    override = os.environ.get("DA_EXAMPLES_DIR")
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parents[3] / "shared" / "docs" / "da-examples"
-
-
-EXAMPLES = _examples_dir()
+# The project's own example replies (tests/fixtures/direct_activation/README.md).
+EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "direct_activation"
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.xml"))
 
 # file name -> (HTTP status the city network would send, outcome, code)
@@ -74,7 +67,9 @@ def order_reply(inner: bytes) -> bytes:
 
 
 def test_the_examples_directory_is_found() -> None:
-    assert EXAMPLE_FILES, f"no examples in {EXAMPLES}; set DA_EXAMPLES_DIR"
+    assert EXAMPLE_FILES, f"no examples in {EXAMPLES}"
+    # Every documented expectation has its file, and no file goes untested
+    assert sorted(path.name for path in EXAMPLE_FILES) == sorted(EXPECTED)
 
 
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.name)
@@ -94,18 +89,24 @@ def test_port_status_maps_info_and_services() -> None:
 
     port = result.port
     assert port.access_id == "123-456-ABC"
-    assert port.message == "Uttaget är öppet"
+    assert port.message == "Uttaget är aktivt och kan ta emot nya tjänster"
     assert (port.nettype, port.media) == ("LAYER2", "FTTH")
-    assert (port.port_capacity_mbit, port.cpe_capacity_mbit) == (1000, 1000)
+    assert (port.port_capacity_mbit, port.cpe_capacity_mbit) == (250, 1000)
     assert port.city_network_owns_cpe is True
-    (service,) = port.services
-    assert service.service_uid == "TV-BAS"
-    assert service.date == date(2025, 3, 1)
-    assert service.name == "Digital-TV bas"
-    assert service.commitment == date(2026, 3, 1)
-    assert service.release is None  # "0" means no release date
-    assert service.message == "Aktiverad via bostadsrättsföreningen"
-    assert port.has_service("TV-BAS")
+    broadband, telephony = port.services
+    assert broadband.service_uid == "BB250"
+    assert broadband.date == date(2024, 9, 16)
+    assert broadband.name == "Bredband 250/250"
+    assert broadband.commitment == date(2025, 9, 16)
+    assert broadband.release is None  # "0" means no release date
+    assert broadband.message == "Beställd av föregående boende"
+    # The optional name and message may be missing
+    assert telephony.service_uid == "TEL-VOIP"
+    assert (telephony.date, telephony.commitment) == (date(2025, 1, 7), date(2025, 7, 7))
+    assert telephony.release == date(2026, 6, 30)
+    assert (telephony.name, telephony.message) == (None, None)
+    assert port.has_service("BB250") and port.has_service("TEL-VOIP")
+    assert not port.has_service("TV-BAS")
 
 
 def test_port_status_with_response_before_status_and_no_services() -> None:
@@ -115,6 +116,7 @@ def test_port_status_with_response_before_status_and_no_services() -> None:
     assert result.port.services == ()
     assert result.port.city_network_owns_cpe is False
     assert result.port.message is None
+    assert (result.port.port_capacity_mbit, result.port.cpe_capacity_mbit) == (1000, 250)
 
 
 def test_deliverable_428_carries_the_hardware_to_replace() -> None:
@@ -128,13 +130,13 @@ def test_deliverable_500_refusal_carries_the_message_for_the_customer() -> None:
     result = parse(
         "service_deliverable", (EXAMPLES / "service_deliverable.500.xml").read_bytes(), 500
     )
-    assert result.message == "Tjänsten kan bara beställas av studenter"
+    assert result.message == "Tjänsten kan endast beställas av hushåll med föreningens gruppavtal"
     assert result.extra == {}
 
 
 def test_order_refusal_carries_the_city_networks_reason() -> None:
     result = parse("service_order", (EXAMPLES / "service_order.refused.409.xml").read_bytes(), 409)
-    assert result.message == "En annan tjänst av samma typ är redan aktiv på uttaget"
+    assert result.message == "Det finns redan en aktiv bredbandstjänst på uttaget"
     assert result.activation_date is None
 
 
@@ -269,7 +271,7 @@ def test_a_very_long_message_is_cut() -> None:
     assert len(result.message) == 1000
 
 
-# --- refusal vs transient (direct-activation.md, Our assumptions) ----------------------
+# --- refusal vs transient (docs/protocols/direct-activation.md, Our assumptions) -------
 
 
 @pytest.mark.parametrize("code", ["500", "501", "599"])
@@ -376,6 +378,10 @@ class FakeTransport(BaseAdapter):
         pass
 
 
+# The limits every client is built with (the composition root passes the settings' ones).
+LIMITS: dict[str, Any] = {"deadline_s": 5.0, "max_reply_bytes": 65536}
+
+
 def client_with(transport: FakeTransport, **kwargs: Any) -> DirectActivationClient:
     session = requests.Session()
     session.mount("https://", transport)
@@ -398,7 +404,7 @@ def test_port_status_sends_method_and_socket_with_basic_auth() -> None:
     result = client_with(transport).port_status("123-456-ABC")
 
     assert result.outcome == "ok"
-    assert result.port is not None and result.port.has_service("TV-BAS")
+    assert result.port is not None and result.port.has_service("BB250")
     (request,) = transport.requests
     assert request.method == "GET"
     assert urlsplit(request.url or "").path == "/api"
@@ -457,10 +463,43 @@ def test_service_deactivate_sends_date_service_and_socket() -> None:
     ]
 
 
-def test_every_result_carries_its_duration() -> None:
-    result = client_with(FakeTransport(b"garbage")).port_status("A-1")
-    assert result.duration_ms >= 0
-    assert result.as_call().duration_ms == result.duration_ms
+class SlowTransport(FakeTransport):
+    """A FakeTransport that takes `delay_s` before it answers (or fails)."""
+
+    def __init__(self, delay_s: float, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.delay_s = delay_s
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        time.sleep(self.delay_s)
+        return super().send(request, **kwargs)
+
+
+SLOW_CALL_S = 0.2
+TIMED_REPLIES: dict[str, Callable[[], dict[str, Any]]] = {
+    "ok": lambda: {"body": (EXAMPLES / "port_status.ok.xml").read_bytes()},
+    "unparseable": lambda: {"body": b"garbage"},
+    "transport-error": lambda: {"error": requests.ConnectionError("conn refused")},
+}
+
+
+@pytest.mark.parametrize("kind", TIMED_REPLIES)
+def test_every_result_carries_the_time_its_call_took(
+    kind: str, log_records: list[logging.LogRecord]
+) -> None:
+    # Given the same reply from a city network that answers at once and one that takes 200 ms
+    reply = TIMED_REPLIES[kind]()
+    fast = client_with(FakeTransport(**reply)).port_status("A-1")
+    slow = client_with(SlowTransport(SLOW_CALL_S, **reply)).port_status("A-1")
+
+    # Then the slow call's duration is those 200 ms, in milliseconds, give or take a loaded
+    # machine (well inside the 2 s deadline), and the fast one's is shorter
+    delay_ms = SLOW_CALL_S * 1000
+    assert delay_ms <= slow.duration_ms < delay_ms + 1500
+    assert fast.duration_ms < slow.duration_ms
+    # And the same number reaches the order's audit trail and the log line
+    assert slow.as_call().duration_ms == slow.duration_ms
+    assert log_records[-1].__dict__["duration_ms"] == slow.duration_ms
 
 
 @pytest.mark.parametrize(
@@ -512,7 +551,7 @@ def test_a_body_at_the_cap_is_accepted() -> None:
 
 def test_malformed_credentials_are_rejected_without_echoing_them() -> None:
     with pytest.raises(ValueError) as raised:
-        DirectActivationClient("demo", "https://x.invalid", "no-colon-secret")
+        DirectActivationClient("demo", "https://x.invalid", "no-colon-secret", **LIMITS)
     assert "no-colon-secret" not in str(raised.value)
 
 
@@ -622,7 +661,7 @@ def test_registry_builds_one_client_per_city_network_and_keeps_it_while_unchange
 def test_registry_uses_rotated_credentials_without_waiting_for_a_cold_start() -> None:
     # Given a client in use
     secrets = FakeSecrets({"demo-net/api": "user:old-password"})
-    registry = CityNetworkRegistry(FakeCatalog(city_network("demo-net")), secrets)
+    registry = CityNetworkRegistry(FakeCatalog(city_network("demo-net")), secrets, **LIMITS)
     before = registry.for_city_network("demo-net")
     transport = FakeTransport(b"<port_status><status>success</status></port_status>")
 
@@ -641,7 +680,7 @@ def test_registry_uses_rotated_credentials_without_waiting_for_a_cold_start() ->
 
 def test_registry_follows_a_city_network_whose_api_moved() -> None:
     catalog = FakeCatalog(city_network("demo-net"))
-    registry = CityNetworkRegistry(catalog, FakeSecrets({"demo-net/api": "u:p"}))
+    registry = CityNetworkRegistry(catalog, FakeSecrets({"demo-net/api": "u:p"}), **LIMITS)
     registry.for_city_network("demo-net")
 
     catalog.city_networks["demo-net"] = city_network("demo-net").model_copy(
@@ -658,7 +697,7 @@ def test_registry_follows_a_city_network_whose_api_moved() -> None:
 def test_registry_is_lazy_and_sees_city_networks_added_later() -> None:
     catalog = FakeCatalog()
     secrets = FakeSecrets({"late-net/api": "u:p"})
-    registry = CityNetworkRegistry(catalog, secrets)
+    registry = CityNetworkRegistry(catalog, secrets, **LIMITS)
     assert catalog.lookups == []
 
     catalog.city_networks["late-net"] = city_network("late-net")
@@ -667,21 +706,24 @@ def test_registry_is_lazy_and_sees_city_networks_added_later() -> None:
     assert client.city_network_id == "late-net"
 
 
-def test_registry_defaults_come_from_settings() -> None:
-    from chalicelib.config import settings
+def test_the_composition_root_gives_the_registry_the_settings_limits() -> None:
+    from chalicelib.composition import InMemoryAdapters
+    from chalicelib.settings import Settings
 
-    registry = CityNetworkRegistry(
-        FakeCatalog(city_network("demo-net")), FakeSecrets({"demo-net/api": "u:p"})
+    built = InMemoryAdapters(
+        Settings(city_network_deadline_s=1.25, city_network_max_reply_bytes=999),
+        catalog=FakeCatalog(city_network("demo-net")),
+        secrets=FakeSecrets({"demo-net/api": "u:p"}),
     )
-    client = registry.for_city_network("demo-net")
+    client = built.city_networks.for_city_network("demo-net")
 
-    assert client._deadline_s == settings().city_network_deadline_s
-    assert client._max_reply_bytes == settings().city_network_max_reply_bytes
+    assert client._deadline_s == 1.25
+    assert client._max_reply_bytes == 999
 
 
 def test_registry_caches_nothing_for_an_unknown_city_network() -> None:
     catalog = FakeCatalog()
-    registry = CityNetworkRegistry(catalog, FakeSecrets({}))
+    registry = CityNetworkRegistry(catalog, FakeSecrets({}), **LIMITS)
 
     with pytest.raises(NotFound):
         registry.for_city_network("nowhere")
@@ -693,7 +735,7 @@ def test_registry_caches_nothing_for_an_unknown_city_network() -> None:
 
 def test_registry_client_talks_to_the_city_networks_api_url() -> None:
     registry = CityNetworkRegistry(
-        FakeCatalog(city_network("demo-net")), FakeSecrets({"demo-net/api": "u:p"})
+        FakeCatalog(city_network("demo-net")), FakeSecrets({"demo-net/api": "u:p"}), **LIMITS
     )
     client = registry.for_city_network("demo-net")
     transport = FakeTransport(b"<port_status><status>success</status></port_status>")

@@ -115,16 +115,19 @@ def test_every_definition_file_is_a_valid_draft_2020_12_schema(path: Path) -> No
     assert schema["additionalProperties"] is False
 
 
-def test_forms_dir_overrides_the_location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_forms_dir_setting_overrides_the_location(tmp_path: Path) -> None:
+    from chalicelib.composition import InMemoryAdapters
+    from chalicelib.settings import Settings
+
     # Given a copy of the definitions where base.json has a different label
     shutil.copytree(DEFAULT_FORMS_DIR, tmp_path / "forms")
     base_path = tmp_path / "forms" / "base.json"
     base = json.loads(base_path.read_text(encoding="utf-8"))
     base["properties"]["city"]["x-ui"]["label"]["sv"] = "Postort"
     base_path.write_text(json.dumps(base), encoding="utf-8")
-    monkeypatch.setenv("FORMS_DIR", str(tmp_path / "forms"))
-    # When the definitions are loaded without naming a directory
-    loaded = load_form_definitions()
+    # When the definitions are loaded with FORMS_DIR pointing at the copy
+    settings = Settings.from_environment({"FORMS_DIR": str(tmp_path / "forms")})
+    loaded = InMemoryAdapters(settings).form_definitions
     # Then FORMS_DIR was used
     assert compose_form(loaded, "tv", None).field("city").label_sv == "Postort"
 

@@ -30,13 +30,14 @@ from chalicelib.domain.models import (
     OrderEvent,
     Service,
 )
+from tests.fakes import EXTENSION_FORM_ID, PROVIDER_ID
 from tests.strategies import activations, customers, instants, order_events, orders, text
 from tests.unit.test_forms_properties import VALID_ANSWERS
 
 FORMS = [
     compose_form(load_form_definitions(), category, extension)
     for category in ("internet", "telephony", "tv")
-    for extension in (None, "demo-tl")
+    for extension in (None, EXTENSION_FORM_ID)
 ]
 
 
@@ -101,8 +102,8 @@ def _order_from(accepted: FormAccepted, category: Category, at: object) -> Order
     return Order.model_validate(
         {
             "id": "ord_01J9Z8Q4W5X6Y7Z8A9B0C1D2E3",
-            "provider_id": "demo-tl",
-            "offer_id": "demo-tl-offer",
+            "provider_id": PROVIDER_ID,
+            "offer_id": "tl-internet-100",
             "city_network_id": None,
             "access_id": None,
             "identified": False,

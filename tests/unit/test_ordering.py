@@ -6,9 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from chalicelib.adapters.cursor import CursorCodec
-from chalicelib.adapters.memory.store import InMemoryCatalog, InMemoryOrderStore
-from chalicelib.adapters.sqs import InMemoryActivationQueue
+from chalicelib.composition import InMemoryAdapters
 from chalicelib.domain.citynet import DeliverableResult, ServiceOrderResult
 from chalicelib.domain.errors import CityNetworkUnavailable, InvalidInput, NotFound
 from chalicelib.domain.models import (
@@ -26,11 +24,10 @@ from chalicelib.domain.ordering import (
     offers_on_access,
     place_order,
 )
-from chalicelib.domain.ports import Deps, OrderFilter
-from infra.local.seed import seed_catalog
-from tests.fakes import FakeCityNetworks, FixedClock, a_customer
+from chalicelib.domain.ports import OrderFilter
+from tests.fakes import FakeCityNetworks, FixedClock, a_customer, seed_test_catalog
 
-ACCESS = Access(city_network_id="demo-stadsnat", access_id="DEMO-OK-1")
+ACCESS = Access(city_network_id="test-stadsnat", access_id="ACC-123-OK")
 TODAY = date(2026, 11, 26)  # FixedClock's default instant, in Stockholm
 
 
@@ -40,21 +37,15 @@ def city() -> FakeCityNetworks:
 
 
 @pytest.fixture
-def deps(city: FakeCityNetworks) -> Deps:
-    catalog = InMemoryCatalog()
-    seed_catalog(catalog, "http://127.0.0.1:1/", "http://127.0.0.1:2/bounce")
-    return Deps(
-        orders=InMemoryOrderStore(CursorCodec(b"test-key-of-sixteen-bytes")),
-        catalog=catalog,
-        city_networks=city,
-        activation_queue=InMemoryActivationQueue(),
-        clock=FixedClock(),
-    )
+def deps(city: FakeCityNetworks) -> InMemoryAdapters:
+    adapters = InMemoryAdapters(city_networks=city, clock=FixedClock())
+    seed_test_catalog(adapters.catalog)
+    return adapters
 
 
 def internet_order(**overrides: object) -> OrderRequest:
     fields: dict[str, object] = {
-        "offer_id": "demo-tl-internet-100",
+        "offer_id": "tl-internet-100",
         "customer": a_customer(),
         "details": {"router": "rent", "static_ip": False},
     }
@@ -64,7 +55,7 @@ def internet_order(**overrides: object) -> OrderRequest:
 
 def test_offers_on_an_access_cost_one_port_status_and_are_grouped_by_category(deps, city):
     city.network.port = PortStatus(
-        access_id="DEMO-OK-1",
+        access_id="ACC-123-OK",
         message="Uttaget är öppet",
         services=(ServiceOnPort(service_uid="TV-BAS"),),
     )
@@ -72,16 +63,16 @@ def test_offers_on_an_access_cost_one_port_status_and_are_grouped_by_category(de
     assert city.network.methods_called() == ["port_status"]
     assert set(view.by_category) == {Category.INTERNET, Category.TELEPHONY, Category.TV}
     assert [o.id for o in view.by_category[Category.INTERNET]] == [
-        "demo-tl-internet-100",
-        "fiber-ab-internet-1000",
+        "tl-internet-100",
+        "fiber-internet-1000",
     ]
     assert view.port is not None and view.port.message == "Uttaget är öppet"
     tv = view.by_category[Category.TV][0]
-    assert view.offer_is_active(tv)
+    assert view.port.has_service(tv.service_uid)
 
 
 def test_offers_for_an_unidentified_customer_make_no_city_network_call(deps, city):
-    view = offers_in_city_network("demo-stadsnat", deps)
+    view = offers_in_city_network("test-stadsnat", deps)
     assert city.network.calls == []
     assert sum(len(offers) for offers in view.by_category.values()) == 4
 
@@ -90,13 +81,15 @@ def test_scenario_1_identified_order_is_stored_and_activated_today(deps, city):
     order = place_order(internet_order(), ACCESS, deps)
 
     assert city.network.methods_called() == ["service_order"]
-    assert city.network.calls[0][1] == {"access_id": "DEMO-OK-1", "uid": "BB100100", "date": TODAY}
+    method, params = city.network.calls[0]
+    assert method == "service_order"
+    assert (params["access_id"], params["uid"], params["date"]) == ("ACC-123-OK", "BB100", TODAY)
     stored = deps.orders.get(order.id)
     assert stored.activation.state == ActivationState.ACTIVATED
     assert stored.activation.date == TODAY
     assert stored.activation.attempts == 1
-    assert stored.provider_id == "demo-tl" and stored.access_id == "DEMO-OK-1"
-    page = deps.orders.list_for_provider("demo-tl", limit=10, cursor=None, filter=OrderFilter())
+    assert stored.provider_id == "test-tl" and stored.access_id == "ACC-123-OK"
+    page = deps.orders.list_for_provider("test-tl", limit=10, cursor=None, filter=OrderFilter())
     assert [o.id for o in page.items] == [order.id]
 
 
@@ -156,7 +149,7 @@ def test_scenario_2_a_refused_activation_is_kept_with_the_reason(deps, city):
 
 
 def test_scenario_4_unidentified_order_is_manual_without_any_city_network_call(deps, city):
-    order = place_order(internet_order(city_network_id="demo-stadsnat"), None, deps)
+    order = place_order(internet_order(city_network_id="test-stadsnat"), None, deps)
 
     assert city.network.calls == []
     stored = deps.orders.get(order.id)
@@ -201,7 +194,7 @@ def test_a_date_in_the_past_is_refused_and_nothing_is_stored(deps, city):
     with pytest.raises(InvalidInput):
         place_order(internet_order(requested_date=TODAY + timedelta(days=366)), ACCESS, deps)
     assert city.network.calls == []
-    page = deps.orders.list_for_provider("demo-tl", limit=10, cursor=None, filter=OrderFilter())
+    page = deps.orders.list_for_provider("test-tl", limit=10, cursor=None, filter=OrderFilter())
     assert page.items == []
 
 
@@ -209,7 +202,7 @@ def test_deliverability_is_one_call_and_a_refusal_speaks_swedish(deps, city):
     city.network.deliverable = DeliverableResult(
         method="service_deliverable", outcome="refused", code="426", duration_ms=3
     )
-    deliverability, call = check_deliverable("demo-tl-internet-100", ACCESS, deps)
+    deliverability, call = check_deliverable("tl-internet-100", ACCESS, deps)
 
     assert city.network.methods_called() == ["service_deliverable"]
     assert not deliverability.deliverable
@@ -226,7 +219,7 @@ def test_a_5xx_refusal_shows_the_city_networks_own_message(deps, city):
         message="Tjänsten kan bara beställas av studenter",
         duration_ms=3,
     )
-    deliverability, _ = check_deliverable("demo-tl-internet-100", ACCESS, deps)
+    deliverability, _ = check_deliverable("tl-internet-100", ACCESS, deps)
     assert deliverability.customer_message == "Tjänsten kan bara beställas av studenter"
 
 
@@ -235,13 +228,13 @@ def test_an_unanswered_deliverability_check_is_reported_as_unavailable(deps, cit
         method="service_deliverable", outcome="transient", code="http_503", duration_ms=3
     )
     with pytest.raises(CityNetworkUnavailable):
-        check_deliverable("demo-tl-internet-100", ACCESS, deps)
+        check_deliverable("tl-internet-100", ACCESS, deps)
 
 
 def test_an_offer_of_another_city_network_does_not_exist_for_this_customer(deps, city):
     elsewhere = Access(city_network_id="other-stadsnat", access_id="X-1")
     with pytest.raises(NotFound):
-        check_deliverable("demo-tl-internet-100", elsewhere, deps)
+        check_deliverable("tl-internet-100", elsewhere, deps)
     with pytest.raises(NotFound):
         place_order(internet_order(), elsewhere, deps)
     assert city.network.calls == []

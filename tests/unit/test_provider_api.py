@@ -1,10 +1,10 @@
-"""The provider API over Chalice's test client, with in-memory services."""
+"""The provider API over Chalice's test client, with in-memory adapters."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -13,12 +13,13 @@ from chalice.test import Client
 from openapi_spec_validator import validate
 
 from app import app
-from chalicelib.adapters.memory.store import InMemoryOneTimeTokens
+from chalicelib.adapters.sqs import InMemoryQueue
+from chalicelib.composition import InMemoryAdapters, use
 from chalicelib.domain.api_keys import issue_api_key, revoke_api_key
 from chalicelib.domain.models import ActivationState, Order, OrderStatus
-from chalicelib.wiring import Services, in_memory_services, use_services
+from tests.fakes import PROVIDER_ID, FixedClock, seed_test_catalog
 
-from .provider_factories import ManualClock, store_order
+from .provider_factories import T0, store_order
 
 A, B = "prov-a", "prov-b"
 BASE = "/tl/v1"
@@ -28,8 +29,8 @@ UNKNOWN_ID = "ord_01J00000000000000000000000"
 @dataclass
 class World:
     client: Client
-    services: Services
-    clock: ManualClock
+    services: InMemoryAdapters
+    clock: FixedClock
     keys: dict[str, str]
 
     def headers(self, provider: str = A, **extra: str) -> dict[str, str]:
@@ -45,26 +46,28 @@ class World:
         )
 
     def order(self, provider: str = A, **kwargs: Any) -> Order:
-        return store_order(self.services.deps.orders, self.clock, provider, **kwargs)
+        return store_order(self.services.orders, self.clock, provider, **kwargs)
 
     @property
     def queued(self) -> list[Any]:
-        return self.services.deps.activation_queue.messages  # type: ignore[attr-defined,no-any-return]
+        queue = self.services.activation_queue
+        assert isinstance(queue, InMemoryQueue)
+        return queue.messages
 
 
 @pytest.fixture
 def world() -> Iterator[World]:
-    clock = ManualClock()
-    # The token store must share the test's clock, or a key claimed for 24 hours of
-    # test time would already have expired by the wall clock.
-    services = replace(in_memory_services(clock=clock), tokens=InMemoryOneTimeTokens(clock))
+    clock = FixedClock(T0)
+    # The in-memory token store runs on the adapters' clock, so a key claimed for 24
+    # hours of test time does not expire by the wall clock.
+    services = InMemoryAdapters(clock=clock)
     keys = {p: issue_api_key(services.api_keys, p, "test", clock)[0] for p in (A, B)}
-    use_services(services)
+    use(services)
     try:
         with Client(app) as client:
             yield World(client, services, clock, keys)
     finally:
-        use_services(None)
+        use(None)
 
 
 def body_of(response: Any) -> Any:
@@ -278,7 +281,7 @@ def test_feed_never_misses_a_write_that_commits_late(world: World) -> None:
     next_since = first["next_updated_since"]
     # When a write stamped two seconds ago commits only now (a slow concurrent writer)
     late = store_order(
-        world.services.deps.orders, ManualClock(world.clock.now() - timedelta(seconds=2)), A
+        world.services.orders, FixedClock(world.clock.now() - timedelta(seconds=2)), A
     )
     # Then the next polls, once it has settled, include it
     world.clock.advance(seconds=5)
@@ -361,8 +364,8 @@ def test_another_providers_order_is_404_exactly_like_an_unknown_one(
     assert foreign.status_code == unknown.status_code == 404
     assert body_of(foreign) == not_found_body(theirs.id)
     assert body_of(unknown) == not_found_body(UNKNOWN_ID)
-    assert world.services.deps.orders.get(theirs.id) == theirs
-    assert world.services.deps.orders.list_events(theirs.id) == []
+    assert world.services.orders.get(theirs.id) == theirs
+    assert world.services.orders.list_events(theirs.id) == []
     assert world.queued == []
     # And B itself can use the same route
     assert call_as_b(world, method, path.format(id=theirs.id), body).status_code < 400
@@ -450,7 +453,7 @@ def test_invalid_status_body_is_422_with_the_field_path(
     error = body_of(response)["error"]
     assert error["code"] == "invalid_input"
     assert loc in [d["loc"] for d in error["details"]]
-    assert world.services.deps.orders.get(order.id).version == 1
+    assert world.services.orders.get(order.id).version == 1
 
 
 def test_malformed_json_is_400(world: World) -> None:
@@ -548,7 +551,7 @@ def test_activation_request_is_202_pending_and_queued_once(world: World) -> None
     assert got["activation"]["reason"] is None
     assert got["activation"]["attempts"] == 1
     [message] = world.queued
-    stored = world.services.deps.orders.get(order.id)
+    stored = world.services.orders.get(order.id)
     assert message.order_id == order.id
     assert message.origin == "provider"
     assert message.attempt_id == stored.activation.attempt_id != order.activation.attempt_id
@@ -681,19 +684,18 @@ class BrokenQueue:
 
 def test_queue_outage_is_503_and_a_retry_with_the_same_key_succeeds(world: World) -> None:
     order = world.order(A)
-    healthy = world.services.deps.activation_queue
-    object.__setattr__(world.services.deps, "activation_queue", BrokenQueue())
+    use(world.services.replaced(activation_queue=BrokenQueue()))
     # When the queue is down
     failed = world.post(f"/orders/{order.id}/activation", {}, **{"Idempotency-Key": "retry-me"})
     # Then the answer says retry, and the order is as before
     assert failed.status_code == 503
     assert error_code(failed) == "queue_unavailable"
     assert failed.headers.get("Retry-After") == "5"
-    restored = world.services.deps.orders.get(order.id)
+    restored = world.services.orders.get(order.id)
     assert restored.activation.state == ActivationState.REFUSED
     assert restored.version == order.version + 2
     # And once the queue is back, the same request goes through exactly once
-    object.__setattr__(world.services.deps, "activation_queue", healthy)
+    use(world.services)
     retried = world.post(f"/orders/{order.id}/activation", {}, **{"Idempotency-Key": "retry-me"})
     assert retried.status_code == 202
     assert len(world.queued) == 1
@@ -703,23 +705,13 @@ def test_queue_outage_is_503_and_a_retry_with_the_same_key_succeeds(world: World
 
 
 def test_offers_are_the_providers_own(world: World) -> None:
-    from infra.local.seed import PROVIDERS, offers
-
-    catalog = world.services.deps.catalog
-    for provider in PROVIDERS:
-        catalog.put_provider(provider)
-    for offer in offers():
-        catalog.put_offer(offer)
+    seed_test_catalog(world.services.catalog)
     response = world.client.http.get(
-        f"{BASE}/offers", headers={"x-api-key": _key(world, "demo-tl")}
+        f"{BASE}/offers", headers={"x-api-key": _key(world, PROVIDER_ID)}
     )
     assert response.status_code == 200
     items = body_of(response)["items"]
-    assert {o["id"] for o in items} == {
-        "demo-tl-internet-100",
-        "demo-tl-telefoni",
-        "demo-tl-tv-bas",
-    }
+    assert {o["id"] for o in items} == {"tl-internet-100", "tl-tv"}
     assert body_of(world.get("/offers"))["items"] == []
 
 
@@ -733,10 +725,66 @@ def test_unexpected_error_is_500_json_without_details(
     def explode(provider_id: str) -> list[Any]:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(world.services.deps.catalog, "offers_of_provider", explode)
+    monkeypatch.setattr(world.services.catalog, "offers_of_provider", explode)
     response = world.get("/offers")
     assert response.status_code == 500
     assert body_of(response) == {
         "error": {"code": "internal_error", "message": "an unexpected error occurred"}
     }
     assert "list_offers" in caplog.text
+
+
+# --- headers and ambiguity (issue: "Headers and repeated parameters") -------------------
+
+
+def test_every_answer_forbids_caching_and_content_sniffing(world: World) -> None:
+    order = world.order()
+    answers = [
+        world.get(f"/orders/{order.id}"),
+        world.get("/orders"),
+        world.get(f"/orders/{UNKNOWN_ID}"),
+        world.client.http.get(f"{BASE}/orders", headers={"x-api-key": "sfk_wrong"}),
+        world.post(f"/orders/{order.id}/messages", "{not json"),
+    ]
+    assert [a.status_code for a in answers] == [200, 200, 404, 401, 400]
+    for answer in answers:
+        assert answer.headers["Cache-Control"] == "no-store"
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_repeated_query_parameter_is_a_400(world: World) -> None:
+    world.order()
+    response = world.get("/orders?status=new&status=cancelled")
+    assert response.status_code == 400
+    assert error_code(response) == "repeated_parameter"
+    assert body_of(response)["error"]["details"] == [
+        {"field": "query.status", "loc": ["query", "status"]}
+    ]
+
+
+def test_a_duplicate_json_key_is_a_400_not_the_last_value_wins(world: World) -> None:
+    order = world.order()
+    response = world.post(
+        f"/orders/{order.id}/messages", '{"type": "log", "text": "a", "text": "b"}'
+    )
+    assert response.status_code == 400
+    assert error_code(response) == "duplicate_key"
+    assert world.get(f"/orders/{order.id}/events").status_code == 200
+    assert not [
+        e for e in body_of(world.get(f"/orders/{order.id}/events"))["items"] if e.get("text")
+    ]
+
+
+def test_a_listing_cursor_works_only_with_the_filters_it_was_issued_for(world: World) -> None:
+    for _ in range(3):
+        world.order()
+    first = body_of(world.get("/orders?limit=1&status=new"))
+    cursor = first["next_cursor"]
+    assert cursor
+    # The same filters page on
+    assert world.get(f"/orders?limit=1&status=new&cursor={cursor}").status_code == 200
+    # Other filters (or none) refuse it
+    for other in ("", "&status=received", "&activation_state=pending"):
+        response = world.get(f"/orders?limit=1&cursor={cursor}{other}")
+        assert response.status_code == 400, other
+        assert error_code(response) == "invalid_cursor"

@@ -2,42 +2,44 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
-from chalicelib.adapters.sqs import InMemoryActivationQueue
+from chalicelib.adapters.sqs import InMemoryQueue
+from chalicelib.composition import InMemoryAdapters
 from chalicelib.domain import provider_orders
+from chalicelib.domain.activation.provider import ActivationQueueUnavailable, request_activation
 from chalicelib.domain.errors import ConcurrentModification, Conflict, NotFound
 from chalicelib.domain.models import ActivationState, OrderEventKind, OrderStatus
-from chalicelib.domain.ports import Deps
-from chalicelib.domain.provider_orders import SETTLE, ActivationQueueUnavailable
-from chalicelib.wiring import in_memory_services
+from chalicelib.domain.provider_orders import SETTLE
+from tests.fakes import FixedClock
 
-from .provider_factories import ManualClock, store_order
+from .provider_factories import T0, store_order
 
 A, B = "prov-a", "prov-b"
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
+def clock() -> FixedClock:
+    return FixedClock(T0)
 
 
 @pytest.fixture
-def deps(clock: ManualClock) -> Deps:
-    return in_memory_services(clock=clock).deps
+def deps(clock: FixedClock) -> InMemoryAdapters:
+    return InMemoryAdapters(clock=clock)
 
 
-def queued(deps: Deps) -> list[Any]:
+def queued(deps: InMemoryAdapters) -> list[Any]:
     queue = deps.activation_queue
-    assert isinstance(queue, InMemoryActivationQueue)
+    assert isinstance(queue, InMemoryQueue)
     return queue.messages
 
 
-def test_status_change_is_a_versioned_write_with_an_event(deps: Deps, clock: ManualClock) -> None:
+def test_status_change_is_a_versioned_write_with_an_event(
+    deps: InMemoryAdapters, clock: FixedClock
+) -> None:
     order = store_order(deps.orders, clock, A)
     clock.advance(seconds=3)
     updated = provider_orders.change_status(order.id, A, OrderStatus.RECEIVED, "got it", deps)
@@ -59,14 +61,18 @@ def test_status_change_is_a_versioned_write_with_an_event(deps: Deps, clock: Man
     assert event.order_snapshot == updated
 
 
-def test_updated_at_never_runs_back_even_if_the_clock_lags(deps: Deps, clock: ManualClock) -> None:
+def test_updated_at_never_runs_back_even_if_the_clock_lags(
+    deps: InMemoryAdapters, clock: FixedClock
+) -> None:
     order = store_order(deps.orders, clock, A)
     clock.advance(seconds=-10)
     updated = provider_orders.change_status(order.id, A, OrderStatus.RECEIVED, None, deps)
     assert updated.updated_at > order.updated_at
 
 
-def test_a_lost_race_is_a_concurrent_modification(deps: Deps, clock: ManualClock) -> None:
+def test_a_lost_race_is_a_concurrent_modification(
+    deps: InMemoryAdapters, clock: FixedClock
+) -> None:
     order = store_order(deps.orders, clock, A)
     real_get = deps.orders.get_for_provider
 
@@ -75,7 +81,7 @@ def test_a_lost_race_is_a_concurrent_modification(deps: Deps, clock: ManualClock
         provider_orders.change_status(order_id, provider_id, OrderStatus.WAITING, None, deps)
         return stale
 
-    racing = replace(deps, orders=_Proxy(deps.orders, get_for_provider=stale_get))
+    racing = deps.replaced(orders=_Proxy(deps.orders, get_for_provider=stale_get))
     with pytest.raises(ConcurrentModification):
         provider_orders.change_status(order.id, A, OrderStatus.IN_PROGRESS, None, racing)
     assert deps.orders.get(order.id).status == OrderStatus.WAITING
@@ -90,26 +96,30 @@ class _Proxy:
         return self._overrides.get(name) or getattr(self._inner, name)
 
 
-def test_message_is_appended_without_changing_the_order(deps: Deps, clock: ManualClock) -> None:
+def test_message_is_appended_without_changing_the_order(
+    deps: InMemoryAdapters, clock: FixedClock
+) -> None:
     order = store_order(deps.orders, clock, A)
     event = provider_orders.add_message(order.id, A, "error", "CPE faulty", deps)
     assert deps.orders.list_events(order.id) == [event]
     assert deps.orders.get(order.id) == order
 
 
-def test_other_providers_orders_are_not_found(deps: Deps, clock: ManualClock) -> None:
+def test_other_providers_orders_are_not_found(deps: InMemoryAdapters, clock: FixedClock) -> None:
     theirs = store_order(deps.orders, clock, B)
     with pytest.raises(NotFound):
         provider_orders.change_status(theirs.id, A, OrderStatus.RECEIVED, None, deps)
     with pytest.raises(NotFound):
         provider_orders.add_message(theirs.id, A, "log", "x", deps)
     with pytest.raises(NotFound):
-        provider_orders.request_activation(theirs.id, A, None, deps)
+        request_activation(theirs.id, A, None, deps)
 
 
-def test_activation_request_starts_a_new_pending_attempt(deps: Deps, clock: ManualClock) -> None:
+def test_activation_request_starts_a_new_pending_attempt(
+    deps: InMemoryAdapters, clock: FixedClock
+) -> None:
     order = store_order(deps.orders, clock, A)
-    pending = provider_orders.request_activation(order.id, A, date(2025, 3, 3), deps)
+    pending = request_activation(order.id, A, date(2025, 3, 3), deps)
     activation = pending.activation
     assert activation.state == ActivationState.PENDING
     assert activation.reason is None
@@ -130,17 +140,19 @@ def test_activation_request_starts_a_new_pending_attempt(deps: Deps, clock: Manu
     assert event.order_snapshot == pending
 
 
-def test_failed_activation_may_be_requested_again(deps: Deps, clock: ManualClock) -> None:
+def test_failed_activation_may_be_requested_again(
+    deps: InMemoryAdapters, clock: FixedClock
+) -> None:
     order = store_order(deps.orders, clock, A, activation_state=ActivationState.FAILED)
-    assert provider_orders.request_activation(order.id, A, None, deps).activation.state == "pending"
+    assert request_activation(order.id, A, None, deps).activation.state == "pending"
 
 
-def test_manual_order_is_a_conflict(deps: Deps, clock: ManualClock) -> None:
+def test_manual_order_is_a_conflict(deps: InMemoryAdapters, clock: FixedClock) -> None:
     order = store_order(
         deps.orders, clock, A, activation_state=ActivationState.MANUAL, identified=False
     )
     with pytest.raises(Conflict, match="manually"):
-        provider_orders.request_activation(order.id, A, None, deps)
+        request_activation(order.id, A, None, deps)
     assert queued(deps) == []
 
 
@@ -149,11 +161,13 @@ class _DownQueue:
         raise TimeoutError("SQS timed out")
 
 
-def test_queue_outage_restores_the_previous_activation(deps: Deps, clock: ManualClock) -> None:
+def test_queue_outage_restores_the_previous_activation(
+    deps: InMemoryAdapters, clock: FixedClock
+) -> None:
     order = store_order(deps.orders, clock, A)
-    down = replace(deps, activation_queue=_DownQueue())
+    down = deps.replaced(activation_queue=_DownQueue())
     with pytest.raises(ActivationQueueUnavailable):
-        provider_orders.request_activation(order.id, A, None, down)
+        request_activation(order.id, A, None, down)
     restored = deps.orders.get(order.id)
     assert restored.version == order.version + 2
     assert restored.activation.state == ActivationState.REFUSED
@@ -161,14 +175,14 @@ def test_queue_outage_restores_the_previous_activation(deps: Deps, clock: Manual
     kinds = [e.kind for e in deps.orders.list_events(order.id)]
     assert kinds == [OrderEventKind.ACTIVATION_REQUESTED, OrderEventKind.ACTIVATION_CHANGED]
     # and the provider's retry goes through
-    provider_orders.request_activation(order.id, A, None, deps)
+    request_activation(order.id, A, None, deps)
     assert len(queued(deps)) == 1
 
 
 # --- the change feed -------------------------------------------------------------------
 
 
-def test_feed_holds_back_unsettled_changes(deps: Deps, clock: ManualClock) -> None:
+def test_feed_holds_back_unsettled_changes(deps: InMemoryAdapters, clock: FixedClock) -> None:
     since = clock.now()
     older = store_order(deps.orders, clock, A)
     clock.advance(seconds=10)
@@ -181,7 +195,7 @@ def test_feed_holds_back_unsettled_changes(deps: Deps, clock: ManualClock) -> No
 
 
 def test_feed_with_nothing_new_keeps_a_since_ahead_of_the_horizon(
-    deps: Deps, clock: ManualClock
+    deps: InMemoryAdapters, clock: FixedClock
 ) -> None:
     since = clock.now() + timedelta(hours=1)
     page = provider_orders.poll_changes(A, since, limit=10, cursor=None, deps=deps)
@@ -189,11 +203,11 @@ def test_feed_with_nothing_new_keeps_a_since_ahead_of_the_horizon(
 
 
 def test_feed_restarting_from_a_mid_page_since_loses_nothing(
-    deps: Deps, clock: ManualClock
+    deps: InMemoryAdapters, clock: FixedClock
 ) -> None:
     # Given three orders changed in the same instant (ties in updated_at)
     at = clock.now()
-    tied = [store_order(deps.orders, ManualClock(at), A) for _ in range(3)]
+    tied = [store_order(deps.orders, FixedClock(at), A) for _ in range(3)]
     clock.advance(seconds=10)
     since = at - timedelta(seconds=1)
     first = provider_orders.poll_changes(A, since, limit=1, cursor=None, deps=deps)

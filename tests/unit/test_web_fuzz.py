@@ -21,7 +21,7 @@ from tests.unit.web_fakes import (
     hidden,
     identified_browser,
     installed,
-    refused,
+    not_deliverable,
     valid_answers,
 )
 
@@ -94,7 +94,7 @@ def client(world: World) -> Iterator[Client]:
 @pytest.fixture(scope="module")
 def visitors(client: Client, world: World) -> dict[str, tuple[Browser, dict[str, str]]]:
     """An unidentified visitor with a form open, an identified one, and one without a session."""
-    world.city_network.deliverable["TV-BAS"] = refused("426")
+    world.city_network.deliverable_by_uid["TV-BAS"] = not_deliverable("426")
     result = {}
     unidentified = Browser(client, OUT_OF_RANGE)
     identified = identified_browser(client, world)

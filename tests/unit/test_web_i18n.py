@@ -1,14 +1,17 @@
-"""Swedish by default; English with ?lang=en or a browser that prefers English."""
+"""Swedish by default; English with ?lang=en or a browser that prefers English (Babel
+negotiates the Accept-Language header against the two languages)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from babel.messages.pofile import read_po
 from chalice.test import Client
 
 from app import app
-from chalicelib.web.i18n import TEXTS, choose_language, preferred_by_browser
+from chalicelib.web.i18n import LANGUAGES, choose_language, preferred_by_browser, ranked_tags
 from tests.unit.web_fakes import OUT_OF_RANGE, Browser, build_world, installed
 
 
@@ -43,13 +46,62 @@ def test_explicit_choice_wins_over_session_and_browser():
 
 
 def test_every_text_has_both_languages():
-    assert all(sv.strip() and en.strip() for sv, en in TEXTS.values())
+    locale = Path(__file__).resolve().parents[2] / "chalicelib" / "web" / "locale"
+    for language in ("sv", "en"):
+        with (locale / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
+            catalog = read_po(po)
+        assert len(catalog) > 50, language
+        assert all(m.string.strip() for m in catalog if m.id), language
+
+
+# --- negotiation -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (None, "sv"),  # no header: Swedish
+        ("", "sv"),
+        ("en", "en"),
+        ("en-US", "en"),  # a region of one of ours is ours
+        ("EN-gb", "en"),  # tags are case-insensitive
+        ("sv-FI,en;q=0.5", "sv"),
+        ("sv;q=0.4, en;q=0.8", "en"),  # the higher q wins, wherever it stands
+        ("en;q=0.4, sv;q=0.8", "sv"),
+        ("en;q=0.8, sv;q=0.8", "en"),  # equal q: the header's order
+        ("sv;q=0.8, en;q=0.8", "sv"),
+        ("en;q=0", "sv"),  # q=0 means "not this one"
+        ("en;q=1.0;level=1", "en"),
+        ("fr-FR,de;q=0.9", "sv"),  # only languages we do not have: the default
+        ("*", "sv"),
+        ("x" * 2000, "sv"),
+        ("nonsense;;;,,,q=", "sv"),
+    ],
+)
+def test_negotiation_defaults_to_swedish_and_honours_q_values(header: str | None, expected: str):
+    assert choose_language(None, None, header) == expected
+
+
+def test_the_header_is_ranked_by_q_then_order():
+    assert ranked_tags("da, en-GB;q=0.8, sv;q=0.9, fi;q=0") == ["da", "sv", "en-GB"]
+    assert ranked_tags(None) == []
+
+
+def test_only_our_two_languages_are_offered():
+    assert LANGUAGES == ("sv", "en")
 
 
 def test_swedish_by_default(client: Client):
     page = Browser(client, OUT_OF_RANGE).get("/offers").body.decode()
     assert '<html lang="sv">' in page
     assert "Tjänster i" in page
+
+
+@pytest.mark.parametrize("header", ["fr-FR,fr;q=0.9", "de", "*", "en;q=0"])
+def test_an_unknown_or_refused_language_gets_the_swedish_page(client: Client, header: str):
+    page = Browser(client, OUT_OF_RANGE).get("/offers", headers={"accept-language": header})
+    assert '<html lang="sv">' in page.body.decode()
+    assert "Tjänster i" in page.body.decode()
 
 
 def test_english_from_accept_language(client: Client):

@@ -38,7 +38,7 @@ def test_identified_offers_call_port_status_once_per_session(client: Client, wor
     for _ in range(3):
         assert browser.get("/offers").status_code == 200
 
-    assert world.city_network.calls["port_status"] == 1
+    assert world.city_network.count("port_status") == 1
     assert world.city_network.accesses == [ACCESS_ID]
 
 
@@ -70,7 +70,7 @@ def test_port_message_is_shown_and_active_services_are_marked(client: Client, wo
     # still from the session on reload
     again = browser.get("/offers").body.decode()
     assert "Porten är stängd" in again and "Redan aktiv" in again
-    assert world.city_network.calls["port_status"] == 1
+    assert world.city_network.count("port_status") == 1
 
 
 def test_port_status_that_fails_still_shows_the_offers(client: Client, world: World):

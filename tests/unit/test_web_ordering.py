@@ -19,7 +19,7 @@ from tests.unit.web_fakes import (
     identified_browser,
     installed,
     location,
-    refused,
+    not_deliverable,
     valid_answers,
 )
 
@@ -68,7 +68,7 @@ def test_identified_order_is_activated_and_shows_an_honest_receipt(client: Clien
     assert order.identified and order.access_id == "ACC-123-OK"
     assert order.activation.state == ActivationState.ACTIVATED
     assert order.customer.personal_number == "198112189876"
-    events = world.services.deps.orders.list_events(order.id)
+    events = world.adapters.orders.list_events(order.id)
     methods = [e.call.method for e in events if e.call]
     assert methods[:2] == ["port_status", "service_deliverable"]
     assert "service_order" in methods
@@ -85,7 +85,7 @@ def test_deliverability_is_checked_once_per_offer_per_session(client: Client, wo
     open_form(browser, "tl-tv")
     open_form(browser, "tl-tv")
 
-    assert world.city_network.calls["service_deliverable"] == 2
+    assert world.city_network.count("service_deliverable") == 2
 
 
 def test_refused_activation_is_kept_and_the_receipt_says_so(client: Client, world: World):
@@ -120,7 +120,7 @@ def test_requested_date_in_the_future_is_scheduled(client: Client, world: World)
 
     from chalicelib.domain.clock import today_in_sweden
 
-    day = today_in_sweden(world.services.deps.clock) + timedelta(days=10)
+    day = today_in_sweden(world.adapters.clock) + timedelta(days=10)
     browser = identified_browser(client, world)
 
     response = submit(browser, requested_date=day.isoformat())
@@ -145,7 +145,7 @@ def test_requested_date_in_the_future_is_scheduled(client: Client, world: World)
 def test_not_deliverable_offer_explains_why_and_shows_no_form(
     client: Client, world: World, code: str, message: str | None, expected: str
 ):
-    world.city_network.deliverable["BB100"] = refused(code, message)
+    world.city_network.deliverable_by_uid["BB100"] = not_deliverable(code, message)
     browser = identified_browser(client, world)
 
     page = browser.get(f"/order/{OFFER}").body.decode()
@@ -156,7 +156,7 @@ def test_not_deliverable_offer_explains_why_and_shows_no_form(
 
 
 def test_post_to_a_not_deliverable_offer_is_refused_and_stores_nothing(client: Client, world):
-    world.city_network.deliverable["BB100"] = refused("426")
+    world.city_network.deliverable_by_uid["BB100"] = not_deliverable("426")
     browser = identified_browser(client, world)
     page = browser.get("/offers").body.decode()
     assert page
@@ -168,13 +168,13 @@ def test_post_to_a_not_deliverable_offer_is_refused_and_stores_nothing(client: C
     assert response.status_code == 409
     assert "Tjänsten kan inte levereras" in response.body.decode()
     assert world.orders == []
-    assert world.city_network.calls["service_order"] == 0
+    assert world.city_network.count("service_order") == 0
 
 
 def test_city_network_down_during_the_check_is_a_503_page(client: Client, world: World):
     from chalicelib.domain.citynet import DeliverableResult
 
-    world.city_network.deliverable["BB100"] = DeliverableResult(
+    world.city_network.deliverable_by_uid["BB100"] = DeliverableResult(
         method="service_deliverable", outcome="transient", code="timeout", duration_ms=5000
     )
     browser = identified_browser(client, world)
@@ -187,7 +187,7 @@ def test_offer_of_another_network_is_not_found_for_an_identified_visitor(client:
     with installed(build_world(second_network=True)) as world:
         from chalicelib.domain.models import Category, Offer
 
-        world.services.deps.catalog.put_offer(
+        world.adapters.catalog.put_offer(
             Offer(
                 id="other-offer",
                 provider_id="test-tl",
@@ -307,7 +307,7 @@ def test_double_post_for_identified_visitor_orders_the_activation_once(client: C
     browser.post_form(f"/order/{OFFER}", body)
     browser.post_form(f"/order/{OFFER}", body)
     assert len(world.orders) == 1
-    assert world.city_network.calls["service_order"] == 1
+    assert world.city_network.count("service_order") == 1
 
 
 def test_missing_submission_id_is_a_400(client: Client, world: World):
@@ -346,13 +346,13 @@ def test_receipt_requires_its_token(client: Client, world: World):
     assert browser.get(f"/orders/{order_id}").status_code == 404
     assert browser.get(f"/orders/{order_id}?t=wrong").status_code == 404
     assert browser.get(f"/orders/{order_id}?t=%C3%A5%00%FF").status_code == 404
-    other = receipt_token(world.services.signing_key, "ord_01ARZ3NDEKTSV4RRFFQ69G5FAV")
+    other = receipt_token(world.adapters.signing_key, "ord_01ARZ3NDEKTSV4RRFFQ69G5FAV")
     assert browser.get(f"/orders/{order_id}?t={other}").status_code == 404
 
 
 def test_receipt_of_an_unknown_order_with_a_valid_token_is_a_404(client: Client, world):
     order_id = "ord_01ARZ3NDEKTSV4RRFFQ69G5FAV"
-    token = receipt_token(world.services.signing_key, order_id)
+    token = receipt_token(world.adapters.signing_key, order_id)
     assert Browser(client).get(f"/orders/{order_id}?t={token}").status_code == 404
 
 

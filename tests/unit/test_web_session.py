@@ -7,7 +7,10 @@ from dataclasses import replace
 
 from chalicelib.web.session import (
     MAX_COOKIE_VALUE,
+    CachedCall,
+    DeliverabilityAnswer,
     Identified,
+    PortAnswer,
     Session,
     cookie_value,
     csrf_token,
@@ -63,7 +66,9 @@ def test_garbage_is_rejected_without_raising():
 def test_cookie_stays_small_with_many_cached_answers():
     session = identified_session()
     for index in range(50):
-        entry = {"ok": False, "code": "500", "sv": "ä" * 300, "en": "e" * 300}
+        entry = DeliverabilityAnswer(
+            deliverable=False, reason_code="500", message_sv="ä" * 300, message_en="e" * 300
+        )
         session = session.with_deliverability(f"offer-{index}", entry)
     value = encode_session(session, KEY)
     assert len(value) <= MAX_COOKIE_VALUE
@@ -105,3 +110,91 @@ def test_receipt_token_is_bound_to_the_order():
     assert receipt_token_matches(KEY, "ord_A", token)
     assert not receipt_token_matches(KEY, "ord_B", token)
     assert not receipt_token_matches(b"other", "ord_A", token)
+
+
+# --- typed city-network answers ----------------------------------------------------------
+
+
+def signed(payload: dict[str, object], key: bytes = KEY) -> str:
+    """A cookie value for `payload`, signed as encode_session signs."""
+    import base64
+    import hashlib
+    import hmac
+    import json
+
+    data = json.dumps(payload, separators=(",", ":")).encode()
+    mac = hmac.new(key, b"session:" + data, hashlib.sha256).digest()
+
+    def b64(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    return f"{b64(data)}.{b64(mac)}"
+
+
+def payload_of(value: str) -> dict[str, object]:
+    import base64
+    import json
+
+    text = value.split(".")[0]
+    loaded: dict[str, object] = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+    return loaded
+
+
+def test_city_network_answers_round_trip_typed_under_short_keys():
+    call = CachedCall(method="service_deliverable", outcome="refused", code="426", duration_ms=7)
+    session = replace(
+        identified_session(),
+        port=PortAnswer(message="Porten är öppen", service_uids=("TV-BAS",), call=call),
+    ).with_deliverability(
+        "tl-tv",
+        DeliverabilityAnswer(deliverable=False, reason_code="426", message_sv="sv", call=call),
+    )
+    value = encode_session(session, KEY)
+    decoded = decode_session(value, KEY, now())
+    assert decoded == session
+    assert (
+        decoded is not None and decoded.deliverability["tl-tv"].answer().customer_message_en == "sv"
+    )
+    wire = payload_of(value)
+    call_on_the_wire = {"m": "service_deliverable", "o": "refused", "c": "426", "d": 7}
+    assert wire["p"] == {"m": "Porten är öppen", "s": ["TV-BAS"], "call": call_on_the_wire}
+    assert wire["d"] == {
+        "tl-tv": {"ok": False, "code": "426", "sv": "sv", "call": call_on_the_wire}
+    }
+
+
+def test_a_cookie_written_before_the_typed_entries_still_reads():
+    session = identified_session()
+    assert session.identified is not None
+    who = session.identified
+    value = signed(
+        {
+            "c": session.csrf,
+            "x": session.expires,
+            "i": [who.city_network_id, who.access_id, who.issued],
+            "s": 1,
+            "p": {"m": None, "s": ["TV-BAS"], "u": False, "call": {"m": "port_status", "o": "ok",
+                  "c": None, "t": None, "d": 3}},
+            "d": {"tl-tv": {"ok": True, "code": None, "sv": None, "en": None}},
+        }
+    )  # fmt: skip
+    decoded = decode_session(value, KEY, now())
+    assert decoded is not None
+    assert decoded.port == PortAnswer(
+        service_uids=("TV-BAS",),
+        call=CachedCall(method="port_status", outcome="ok", duration_ms=3),
+    )
+    assert decoded.deliverability["tl-tv"].deliverable is True
+
+
+def test_a_malformed_cached_answer_is_no_session():
+    base = {"c": "csrf", "x": now() + 60}
+    for bad in (
+        {"p": "not a dict"},
+        {"p": {"u": "maybe"}},
+        {"d": {"tl-tv": {"code": "426"}}},  # the answer itself is missing
+        {"d": {"tl-tv": {"ok": True, "call": {"m": "x", "o": "exploded", "d": 1}}}},
+        {"d": ["not", "a", "dict"]},
+    ):
+        assert decode_session(signed({**base, **bad}), KEY, now()) is None, bad
+    assert decode_session(signed(base), KEY, now()) is not None

@@ -6,7 +6,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,20 +14,13 @@ import pytest
 from chalice.test import Client
 
 from app import app
-from chalicelib.adapters.memory.store import InMemoryOneTimeTokens
+from chalicelib.adapters.sqs import InMemoryQueue
 from chalicelib.adapters.webhooks import guard
-from chalicelib.adapters.webhooks.queue import InMemoryWebhookQueue
+from chalicelib.composition import InMemoryAdapters, use
 from chalicelib.domain.api_keys import issue_api_key
-from chalicelib.domain.webhooks import AttemptOutcome
-from chalicelib.webhook_wiring import (
-    WebhookAdapters,
-    in_memory_webhook_adapters,
-    use_webhook_adapters,
-    webhook_deps,
-)
-from chalicelib.wiring import in_memory_services, use_services
-
-from .provider_factories import ManualClock
+from chalicelib.domain.webhooks import AttemptOutcome, WebhookMessage
+from chalicelib.settings import Settings
+from tests.fakes import FixedClock
 
 A, B = "prov-a", "prov-b"
 BASE = "/tl/v1"
@@ -59,8 +52,8 @@ class OkTransport:
 class World:
     client: Client
     keys: dict[str, str]
-    adapters: WebhookAdapters
-    clock: ManualClock
+    adapters: InMemoryAdapters
+    clock: FixedClock
 
     def call(self, method: str, path: str, body: Any = None, provider: str = A) -> Any:
         headers = {"x-api-key": self.keys[provider], "content-type": "application/json"}
@@ -68,33 +61,35 @@ class World:
         return getattr(self.client.http, method)(BASE + path, headers=headers, body=raw)
 
     @property
-    def queue(self) -> InMemoryWebhookQueue:
-        assert isinstance(self.adapters.queue, InMemoryWebhookQueue)
-        return self.adapters.queue
+    def queue(self) -> InMemoryQueue[WebhookMessage]:
+        queue = self.adapters.webhook_queue
+        assert isinstance(queue, InMemoryQueue)
+        return queue
 
     def run_queue(self) -> None:
         from chalicelib.domain.webhook_delivery import deliver
 
         for message, _ in self.queue.take():
-            deliver(message, webhook_deps())
+            deliver(message, self.adapters)
 
 
 @pytest.fixture
 def world() -> Iterator[World]:
-    clock = ManualClock()
-    services = replace(in_memory_services(clock=clock), tokens=InMemoryOneTimeTokens(clock))
-    keys = {p: issue_api_key(services.api_keys, p, "test", clock)[0] for p in (A, B)}
-    adapters = in_memory_webhook_adapters(
-        OkTransport(), allow_insecure=False, resolver=fake_resolver
+    clock = FixedClock()
+    # As deployed: https and public addresses only.
+    adapters = InMemoryAdapters(
+        Settings(stage="test"),
+        clock=clock,
+        webhook_transport=OkTransport(),
+        resolver=fake_resolver,
     )
-    use_services(services)
-    use_webhook_adapters(adapters)
+    keys = {p: issue_api_key(adapters.api_keys, p, "test", clock)[0] for p in (A, B)}
+    use(adapters)
     try:
         with Client(app) as client:
             yield World(client, keys, adapters, clock)
     finally:
-        use_services(None)
-        use_webhook_adapters(None)
+        use(None)
 
 
 def body(response: Any) -> Any:
@@ -155,7 +150,7 @@ def test_a_host_whose_dns_stalls_is_refused_at_configuration_in_bounded_time(
         return DNS["hooks.example.com"]
 
     monkeypatch.setattr(guard, "DNS_DEADLINE_S", 0.2)
-    use_webhook_adapters(replace(world.adapters, resolver=stalled))
+    use(world.adapters.replaced(resolver=stalled))
     started = time.monotonic()
     try:
         # When the provider configures a URL on that host

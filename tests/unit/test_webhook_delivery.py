@@ -10,16 +10,14 @@ from typing import Any
 
 import pytest
 
-from chalicelib.adapters.cursor import CursorCodec
 from chalicelib.adapters.memory.store import InMemoryOrderStore
 from chalicelib.adapters.memory.webhooks import InMemoryWebhookStore
-from chalicelib.adapters.webhooks.queue import InMemoryWebhookQueue
-from chalicelib.adapters.webhooks.schedule import next_delay
+from chalicelib.adapters.sqs import InMemoryQueue
+from chalicelib.composition import InMemoryAdapters
 from chalicelib.domain.errors import ConcurrentModification, Conflict, NotFound
 from chalicelib.domain.ids import new_event_id
 from chalicelib.domain.models import Order, OrderEvent, OrderEventKind, OrderStatus
 from chalicelib.domain.webhook_delivery import (
-    WebhookDeps,
     configure_endpoint,
     deliver,
     redeliver,
@@ -33,12 +31,13 @@ from chalicelib.domain.webhooks import (
     WebhookMessage,
     delivery_id_for,
 )
-from chalicelib.webhook_wiring import order_view
+from tests.fakes import FixedClock
 
-from .provider_factories import ManualClock, make_order
+from .provider_factories import make_order
 
 A, B = "prov-a", "prov-b"
 URL = "https://hooks.example.com/in"
+PUBLIC = "93.184.216.34"
 
 
 @dataclass
@@ -80,12 +79,16 @@ class FlakyStore(InMemoryWebhookStore):
         super().save_delivery(delivery, expected_version)
 
 
+def public_dns(host: str, port: int) -> list[str]:
+    return [PUBLIC]
+
+
 @dataclass
 class World:
-    deps: WebhookDeps
-    clock: ManualClock
+    deps: InMemoryAdapters
+    clock: FixedClock
     transport: ScriptedTransport
-    queue: InMemoryWebhookQueue
+    queue: InMemoryQueue[WebhookMessage]
     store: FlakyStore
     orders: InMemoryOrderStore
     secrets: list[str] = field(default_factory=list)
@@ -128,23 +131,21 @@ class World:
 
 @pytest.fixture
 def world() -> World:
-    clock = ManualClock()
+    clock = FixedClock()
     transport = ScriptedTransport()
-    queue = InMemoryWebhookQueue()
+    queue: InMemoryQueue[WebhookMessage] = InMemoryQueue()
     store = FlakyStore()
-    orders = InMemoryOrderStore(CursorCodec(b"unit-test-cursor-key-0123456789"))
-    counter = iter(range(1000))
-    deps = WebhookDeps(
-        store=store,
-        queue=queue,
-        transport=transport,
+    # The real retry schedule (WEBHOOK_RETRIES) and the real SSRF guard, over a fake DNS
+    # that answers a public address.
+    deps = InMemoryAdapters(
         clock=clock,
-        orders=orders,
-        order_view=order_view,
-        check_url=lambda url: None,
-        new_secret=lambda: f"whsec_secret{next(counter)}",
-        schedule=lambda n, retry_after: next_delay(n, retry_after),
+        webhook_transport=transport,
+        webhook_queue=queue,
+        webhook_store=store,
+        resolver=public_dns,
     )
+    orders = deps.orders
+    assert isinstance(orders, InMemoryOrderStore)
     return World(deps, clock, transport, queue, store, orders)
 
 

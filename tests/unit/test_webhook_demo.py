@@ -11,24 +11,23 @@ from chalicelib.adapters.memory.webhooks import InMemoryWebhookStore
 from chalicelib.adapters.webhooks.guard import UnsafeWebhookUrl
 from chalicelib.adapters.webhooks.signing import new_webhook_secret
 from infra.local.webhooks_demo import DemoWebhookError, check_demo_secret, seed_demo_webhook
-
-from .provider_factories import ManualClock
+from tests.fakes import FixedClock
 
 URL = "http://127.0.0.1:9999/hooks"
 
 
 def test_a_given_secret_signs_the_demo_providers_webhook() -> None:
     store, secret = InMemoryWebhookStore(), new_webhook_secret()
-    demo = seed_demo_webhook(store, ManualClock(), url=URL, secret=secret, allow_insecure=True)
+    demo = seed_demo_webhook(store, FixedClock(), url=URL, secret=secret, allow_insecure=True)
     assert demo is not None and not demo.generated
     endpoint = store.get_endpoint("demo-tl")
     assert endpoint is not None and endpoint.url == URL
-    assert endpoint.signing_secrets(ManualClock().now()) == [secret]
+    assert endpoint.signing_secrets(FixedClock().now()) == [secret]
 
 
 def test_without_a_secret_one_is_generated_and_usable_by_standardwebhooks() -> None:
     store = InMemoryWebhookStore()
-    demo = seed_demo_webhook(store, ManualClock(), url=URL, secret=None, allow_insecure=True)
+    demo = seed_demo_webhook(store, FixedClock(), url=URL, secret=None, allow_insecure=True)
     assert demo is not None and demo.generated
     Webhook(demo.secret)  # accepted as a key
 
@@ -36,11 +35,11 @@ def test_without_a_secret_one_is_generated_and_usable_by_standardwebhooks() -> N
 def test_no_url_means_no_webhook_and_a_lone_secret_is_a_mistake() -> None:
     store = InMemoryWebhookStore()
     assert (
-        seed_demo_webhook(store, ManualClock(), url=None, secret=None, allow_insecure=True) is None
+        seed_demo_webhook(store, FixedClock(), url=None, secret=None, allow_insecure=True) is None
     )
     with pytest.raises(DemoWebhookError):
         seed_demo_webhook(
-            store, ManualClock(), url=None, secret=new_webhook_secret(), allow_insecure=True
+            store, FixedClock(), url=None, secret=new_webhook_secret(), allow_insecure=True
         )
 
 
@@ -61,5 +60,5 @@ def test_an_invalid_secret_is_refused_without_repeating_it(secret: str) -> None:
 def test_the_demo_url_goes_through_the_ssrf_guard() -> None:
     with pytest.raises(UnsafeWebhookUrl):
         seed_demo_webhook(
-            InMemoryWebhookStore(), ManualClock(), url=URL, secret=None, allow_insecure=False
+            InMemoryWebhookStore(), FixedClock(), url=URL, secret=None, allow_insecure=False
         )

@@ -389,3 +389,28 @@ def test_real_resolver_vets_what_the_system_resolver_returns() -> None:
 def test_refusal_names_the_address_class(address: str, named: str) -> None:
     with pytest.raises(UnsafeWebhookUrl, match=named):
         check_webhook_url(url_for(address), allow_insecure=False)
+
+
+# --- the local stack's own services ------------------------------------------------------
+
+
+def test_locally_a_webhook_may_call_loopback_but_not_the_stacks_own_services():
+    reserved = frozenset({8010, 8020})
+    allowed = check_webhook_url(
+        "http://127.0.0.1:9999/hook", allow_insecure=True, reserved_ports=reserved
+    )
+    assert allowed.port == 9999
+    with pytest.raises(UnsafeWebhookUrl) as refused:
+        check_webhook_url(
+            "http://127.0.0.1:8010/_emulator/reset", allow_insecure=True, reserved_ports=reserved
+        )
+    assert refused.value.reason == "reserved_port"
+
+
+def test_the_local_stage_alone_allows_insecure_webhooks_and_reads_the_reserved_ports():
+    from chalicelib.settings import Settings
+
+    local = Settings.from_environment({"STAGE": "local", "LOCAL_SERVICE_PORTS": "8000,8010"})
+    assert local.allow_insecure_webhooks and local.local_service_ports == (8000, 8010)
+    for stage in ({}, {"STAGE": "dev"}, {"STAGE": "prod"}, {"ALLOW_INSECURE_WEBHOOKS": "true"}):
+        assert not Settings.from_environment(stage).allow_insecure_webhooks, stage

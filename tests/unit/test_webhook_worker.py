@@ -10,37 +10,32 @@ from typing import Any
 import pytest
 from chalice.local import LambdaContext
 
-from chalicelib.adapters.webhooks.queue import InMemoryWebhookQueue
+from chalicelib.adapters.sqs import InMemoryQueue
+from chalicelib.composition import InMemoryAdapters, use
 from chalicelib.domain.ids import new_event_id
-from chalicelib.domain.models import OrderEvent, OrderEventKind
+from chalicelib.domain.models import ActivationState, OrderEvent, OrderEventKind
 from chalicelib.domain.webhook_delivery import configure_endpoint, relay_event
-from chalicelib.webhook_wiring import (
-    WebhookAdapters,
-    in_memory_webhook_adapters,
-    use_webhook_adapters,
-    webhook_deps,
-)
-from chalicelib.wiring import in_memory_services, use_services
+from chalicelib.settings import settings
 from chalicelib.workers import webhooks as worker
+from tests.fakes import FixedClock
 
-from .provider_factories import ManualClock, make_order
+from .provider_factories import make_order
 from .test_webhook_delivery import ScriptedTransport
 
 A = "prov-a"
 
 
 @pytest.fixture
-def adapters() -> Iterator[WebhookAdapters]:
-    clock = ManualClock()
-    use_services(in_memory_services(clock=clock))
-    installed = in_memory_webhook_adapters(
-        ScriptedTransport(), resolver=lambda host, port: ["93.184.216.34"]
+def adapters() -> Iterator[InMemoryAdapters]:
+    installed = InMemoryAdapters(
+        clock=FixedClock(),
+        webhook_transport=ScriptedTransport(),
+        resolver=lambda host, port: ["93.184.216.34"],
     )
-    use_webhook_adapters(installed)
-    configure_endpoint(A, "https://hooks.example.com/in", None, webhook_deps())
+    use(installed)
+    configure_endpoint(A, "https://hooks.example.com/in", None, installed)
     yield installed
-    use_webhook_adapters(None)
-    use_services(None)
+    use(None)
 
 
 def context() -> LambdaContext:
@@ -68,7 +63,7 @@ def stream_record(sequence: str, image: dict[str, Any], name: str = "INSERT") ->
         "eventVersion": "1.1",
         "eventSource": "aws:dynamodb",
         "awsRegion": "eu-north-1",
-        "eventSourceARN": worker.TABLE_STREAM_ARN,
+        "eventSourceARN": settings().table_stream_arn,
         "dynamodb": {
             "ApproximateCreationDateTime": 1740000000.0,
             "Keys": {"pk": image["pk"], "sk": image["sk"]},
@@ -81,7 +76,7 @@ def stream_record(sequence: str, image: dict[str, Any], name: str = "INSERT") ->
 
 
 def an_event() -> OrderEvent:
-    order = make_order(A, ManualClock().now())
+    order = make_order(A, FixedClock().now())
     return OrderEvent(
         id=new_event_id(order.created_at),
         order_id=order.id,
@@ -94,11 +89,11 @@ def an_event() -> OrderEvent:
     )
 
 
-def test_an_unprocessable_message_alone_is_reported_failed(adapters: WebhookAdapters) -> None:
-    delivery = relay_event(an_event(), webhook_deps())
+def test_an_unprocessable_message_alone_is_reported_failed(adapters: InMemoryAdapters) -> None:
+    delivery = relay_event(an_event(), adapters)
     assert delivery is not None
-    queue = adapters.queue
-    assert isinstance(queue, InMemoryWebhookQueue)
+    queue = adapters.webhook_queue
+    assert isinstance(queue, InMemoryQueue)
     [(message, _)] = queue.take()
     event = {
         "Records": [
@@ -108,11 +103,11 @@ def test_an_unprocessable_message_alone_is_reported_failed(adapters: WebhookAdap
     }
     response = worker.deliver_webhooks(event, context())
     assert response == {"batchItemFailures": [{"itemIdentifier": "bad"}]}
-    assert adapters.store.get_delivery(A, delivery.id).state == "succeeded"
+    assert adapters.webhook_store.get_delivery(A, delivery.id).state == "succeeded"
 
 
 def test_the_relay_queues_outbox_events_and_skips_everything_else(
-    adapters: WebhookAdapters,
+    adapters: InMemoryAdapters,
 ) -> None:
     event = an_event()
     outbox = {
@@ -133,6 +128,39 @@ def test_the_relay_queues_outbox_events_and_skips_everything_else(
     response = worker.relay_order_events({"Records": records}, context())
     # The broken record alone fails; Lambda retries from it (the relay is idempotent)
     assert response == {"batchItemFailures": [{"itemIdentifier": "5"}]}
-    queue = adapters.queue
-    assert isinstance(queue, InMemoryWebhookQueue)
+    queue = adapters.webhook_queue
+    assert isinstance(queue, InMemoryQueue)
     assert [m.event_id for m in queue.messages] == [event.id]
+
+
+def test_the_relay_turns_an_activation_intent_into_a_later_look_at_the_attempt(
+    adapters: InMemoryAdapters,
+) -> None:
+    # Given a new identified order's event, written with an activation intent (the order's
+    # attempt is pending), and one without
+    order = make_order(A, FixedClock().now())
+    pending = order.model_copy(
+        update={
+            "activation": order.activation.model_copy(
+                update={"state": ActivationState.PENDING, "attempt_id": "att_1"}
+            )
+        }
+    )
+    event = an_event().model_copy(update={"order_snapshot": pending, "activation_intent": True})
+    plain = an_event().model_copy(update={"id": new_event_id(), "order_snapshot": pending})
+    item = {"pk": {"S": f"ORDER#{event.order_id}"}, "sk": {"S": f"EVENT#{event.id}"}}
+    records = [
+        stream_record("1", {**item, "doc": {"S": event.model_dump_json()}}),
+        stream_record(
+            "2", {**item, "sk": {"S": f"EVENT#{plain.id}"}, "doc": {"S": plain.model_dump_json()}}
+        ),
+    ]
+    # When the stream relay handles both
+    response = worker.relay_order_events({"Records": records}, context())
+    # Then one look at the attempt is queued, as a retry, after the configured wait
+    assert response == {"batchItemFailures": []}
+    queue = adapters.activation_queue
+    assert isinstance(queue, InMemoryQueue)
+    [(look, delay)] = queue.sent
+    assert (look.order_id, look.attempt_id, look.retry_number) == (order.id, "att_1", 1)
+    assert delay == adapters.settings.activation_intent_look_s

@@ -1,209 +1,121 @@
-"""Fakes and a tiny cookie-keeping browser for the customer web's unit tests."""
+"""The customer web's unit-test world (the tests' catalog, a scripted city network, a bounce
+server that answers or not) and a tiny cookie-keeping browser."""
 
 from __future__ import annotations
 
+import re
 import time
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import chalice.local
 from chalice.test import Client
 
-from chalicelib.domain.citynet import (
-    CallResult,
-    DeliverableResult,
-    PortStatusResult,
-    ServiceOrderResult,
-)
+from chalicelib.adapters.citynet.bounce_probe import BounceProbe
+from chalicelib.adapters.secrets import StaticSecrets
+from chalicelib.composition import TEST_SECRETS, InMemoryAdapters, use
+from chalicelib.domain.clock import Clock
 from chalicelib.domain.identification import BounceResult, bounce_signature
-from chalicelib.domain.models import (
-    Category,
-    CityNetwork,
-    Offer,
-    PortStatus,
-    Provider,
+from chalicelib.domain.models import CityNetwork, Order
+from tests.fakes import (
+    ACCESS_ID,
+    CREDENTIALS_REF,
+    IN_RANGE,
+    NETWORK_ID,
+    OUT_OF_RANGE,
+    FakeCityNetwork,
+    FakeCityNetworks,
+    not_deliverable,
+    seed_test_catalog,
 )
-from chalicelib.web import identification
-from chalicelib.wiring import Services, in_memory_services, use_services
 
-NETWORK_ID = "test-stadsnat"
+__all__ = [
+    "ACCESS_ID",
+    "BOUNCE_SECRET",
+    "IN_RANGE",
+    "NETWORK_ID",
+    "OUT_OF_RANGE",
+    "Browser",
+    "FakeBounceProbe",
+    "World",
+    "build_world",
+    "callback_path",
+    "hidden",
+    "identified_browser",
+    "installed",
+    "location",
+    "not_deliverable",
+    "query_of",
+    "signed_callback",
+    "valid_answers",
+]
+
 BOUNCE_SECRET = "test-bounce-secret"
-IN_RANGE = "10.1.2.3"
-OUT_OF_RANGE = "192.0.2.10"
-ACCESS_ID = "ACC-123-OK"
-
-
-@dataclass
-class FakeCityNetwork:
-    """Answers like a city network; counts every call by method."""
-
-    port: PortStatus | None = None
-    port_outcome: str = "ok"
-    deliverable: dict[str, DeliverableResult] = field(default_factory=dict)
-    order_outcome: str = "ok"
-    order_code: str | None = None
-    order_message: str | None = None
-    calls: Counter[str] = field(default_factory=Counter)
-    accesses: list[str] = field(default_factory=list)
-
-    def port_status(self, access_id: str) -> PortStatusResult:
-        self.calls["port_status"] += 1
-        self.accesses.append(access_id)
-        port = self.port or PortStatus(access_id=access_id)
-        if self.port_outcome != "ok":
-            return PortStatusResult(
-                method="port_status", outcome="transient", code="timeout", duration_ms=5
-            )
-        return PortStatusResult(method="port_status", outcome="ok", duration_ms=3, port=port)
-
-    def service_deliverable(self, access_id: str, service_uid: str) -> DeliverableResult:
-        self.calls["service_deliverable"] += 1
-        self.accesses.append(access_id)
-        return self.deliverable.get(service_uid) or DeliverableResult(
-            method="service_deliverable", outcome="ok", code="200", duration_ms=4
-        )
-
-    def service_order(
-        self,
-        access_id: str,
-        service_uid: str,
-        activation_date: date,
-        *,
-        origin: str = "customer",
-        order_ref: str | None = None,
-    ) -> ServiceOrderResult:
-        self.calls["service_order"] += 1
-        self.accesses.append(access_id)
-        return ServiceOrderResult(
-            method="service_order",
-            outcome=self.order_outcome,  # type: ignore[arg-type]
-            code=self.order_code,
-            message=self.order_message,
-            duration_ms=6,
-        )
-
-    def service_deactivate(
-        self, access_id: str, service_uid: str, deactivation_date: date
-    ) -> CallResult:
-        self.calls["service_deactivate"] += 1
-        return CallResult(method="service_deactivate", outcome="ok", duration_ms=1)
-
-    @property
-    def total_calls(self) -> int:
-        return sum(self.calls.values())
-
-
-@dataclass
-class FakeCityNetworks:
-    network: FakeCityNetwork = field(default_factory=FakeCityNetwork)
-
-    def for_city_network(self, city_network_id: str) -> FakeCityNetwork:
-        return self.network
-
-
-def refused(code: str, message: str | None = None) -> DeliverableResult:
-    return DeliverableResult(
-        method="service_deliverable", outcome="refused", code=code, message=message, duration_ms=4
-    )
-
-
-OFFERS = (
-    Offer(
-        id="tl-internet-100",
-        provider_id="test-tl",
-        city_network_id=NETWORK_ID,
-        service_uid="BB100",
-        category=Category.INTERNET,
-        name="Bredband 100/100",
-        monthly_price_sek=299,
-        binding_months=12,
-        extension_form_id="demo-tl",
-    ),
-    Offer(
-        id="tl-tv",
-        provider_id="test-tl",
-        city_network_id=NETWORK_ID,
-        service_uid="TV-BAS",
-        category=Category.TV,
-        name="TV bas",
-        monthly_price_sek=149,
-        binding_months=0,
-    ),
-    Offer(
-        id="fiber-tel",
-        provider_id="fiber-ab",
-        city_network_id=NETWORK_ID,
-        service_uid="TEL-VOIP",
-        category=Category.TELEPHONY,
-        name="IP-telefoni",
-        monthly_price_sek=99,
-        binding_months=0,
-    ),
+SECOND_NETWORK = CityNetwork(
+    id="andra-natet",
+    name="Andra nätet",
+    api_url="http://127.0.0.1:9/da",
+    bounce_url="http://bounce2.test/bounce",
+    ip_ranges=("172.16.0.0/12",),
+    credentials_ref="andra-natet/api",
 )
+
+
+class FakeBounceProbe(BounceProbe):
+    """The real probe (its per-network memory included) over a bounce server that answers
+    or not, as the test says, without any HTTP."""
+
+    def __init__(self, alive: bool = True) -> None:
+        super().__init__(deadline_s=0.1)
+        self.alive = alive
+        self.probed: list[str] = []
+
+    def probe(self, url: str) -> bool:
+        self.probed.append(url)
+        return self.alive
 
 
 @dataclass
 class World:
-    services: Services
+    adapters: InMemoryAdapters
     city_network: FakeCityNetwork
+    bounce_probe: FakeBounceProbe
 
     @property
-    def orders(self) -> list[Any]:
-        store = self.services.deps.orders
+    def orders(self) -> list[Order]:
+        store = self.adapters.orders
         return [store.get(order_id) for order_id in list(store._orders)]  # type: ignore[attr-defined]
 
 
-def build_world(*, second_network: bool = False) -> World:
+def build_world(*, second_network: bool = False, clock: Clock | None = None) -> World:
+    """In-memory adapters over the tests' catalog; the system clock unless one is given."""
     fake = FakeCityNetworks()
-    services = in_memory_services(
-        city_networks=fake, secrets={"test-stadsnat/api/bounce": BOUNCE_SECRET}
+    probe = FakeBounceProbe()
+    given: dict[str, Any] = {"clock": clock} if clock is not None else {}
+    adapters = InMemoryAdapters(
+        city_networks=fake,
+        bounce_probe=probe,
+        secrets=StaticSecrets({**TEST_SECRETS, f"{CREDENTIALS_REF}/bounce": BOUNCE_SECRET}),
+        **given,
     )
-    catalog = services.deps.catalog
-    catalog.put_city_network(
-        CityNetwork(
-            id=NETWORK_ID,
-            name="Teststadsnätet",
-            api_url="http://127.0.0.1:9/da",
-            bounce_url="http://bounce.test/bounce",
-            ip_ranges=("10.0.0.0/8",),
-            credentials_ref="test-stadsnat/api",
-        )
-    )
+    seed_test_catalog(adapters.catalog)
     if second_network:
-        catalog.put_city_network(
-            CityNetwork(
-                id="andra-natet",
-                name="Andra nätet",
-                api_url="http://127.0.0.1:9/da",
-                bounce_url="http://bounce2.test/bounce",
-                ip_ranges=("172.16.0.0/12",),
-                credentials_ref="andra-natet/api",
-            )
-        )
-    catalog.put_provider(Provider(id="test-tl", name="Test TL"))
-    catalog.put_provider(Provider(id="fiber-ab", name="Fiber AB"))
-    for offer in OFFERS:
-        catalog.put_offer(offer)
-    return World(services=services, city_network=fake.network)
+        adapters.catalog.put_city_network(SECOND_NETWORK)
+    return World(adapters=adapters, city_network=fake.network, bounce_probe=probe)
 
 
 @contextmanager
 def installed(world: World, *, bounce_alive: bool = True) -> Iterator[World]:
-    use_services(world.services)
-    original = identification.bounce_probe.probe
-    identification.bounce_probe.forget()
-    identification.bounce_probe.probe = lambda url, deadline_s: bounce_alive  # type: ignore[method-assign]
+    world.bounce_probe.alive = bounce_alive
+    world.bounce_probe.forget()
+    use(world.adapters)
     try:
         yield world
     finally:
-        identification.bounce_probe.probe = original  # type: ignore[method-assign]
-        identification.bounce_probe.forget()
-        use_services(None)
+        use(None)
 
 
 class Browser:
@@ -284,8 +196,6 @@ def callback_path(params: dict[str, str]) -> str:
 
 
 def hidden(page_html: str, name: str) -> str:
-    import re
-
     match = re.search(rf'name="{name}" value="([^"]*)"', page_html)
     assert match, f"no hidden field {name}"
     return match.group(1)
@@ -317,7 +227,3 @@ def identified_browser(client: Client, world: World) -> Browser:
     response = browser.get(callback_path(signed_callback(nonce)))
     assert location(response) == "/offers"
     return browser
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)

@@ -1,4 +1,4 @@
-"""The Direct Activation 1.1 client (shared/docs/direct-activation.md).
+"""The Direct Activation 1.1 client (docs/protocols/direct-activation.md).
 
 Parsing is a set of pure functions (reply bytes + HTTP status -> typed result) so every
 reply shape can be tested without a network. The client adds transport, timing and logging.
@@ -34,7 +34,8 @@ logger = Logger(child=True)
 R = TypeVar("R", bound=CallResult)
 
 # 502/503/504 come from whatever stands in front of the city network's application, not
-# from the application itself: always transient (direct-activation.md, Our assumptions).
+# from the application itself: always transient (docs/protocols/direct-activation.md,
+# Our assumptions).
 _GATEWAY_STATUSES = frozenset({502, 503, 504})
 # A hostile or broken server must not fill our audit trail.
 _MAX_TEXT = 1000
@@ -119,7 +120,7 @@ def parse_service_order(
 
 
 def _judge(method: str, body: bytes, http_status: int) -> _Verdict:
-    """Refusal vs transient, per direct-activation.md "Our assumptions"."""
+    """Refusal vs transient, per docs/protocols/direct-activation.md "Our assumptions"."""
     if http_status in _GATEWAY_STATUSES:
         return _Verdict(
             "transient", f"http_{http_status}", f"city network unavailable (HTTP {http_status})"
@@ -246,8 +247,8 @@ class DirectActivationClient:
         api_url: str,
         credentials: str,
         *,
-        deadline_s: float | None = None,
-        max_reply_bytes: int | None = None,
+        deadline_s: float,
+        max_reply_bytes: int,
         session: requests.Session | None = None,
     ) -> None:
         user, separator, password = credentials.partition(":")
@@ -256,12 +257,6 @@ class DirectActivationClient:
             raise ValueError(
                 f"credentials for city network {city_network_id!r} are not 'user:password'"
             )
-        if deadline_s is None or max_reply_bytes is None:
-            from ...config import settings
-
-            deadline_s = settings().city_network_deadline_s if deadline_s is None else deadline_s
-            if max_reply_bytes is None:
-                max_reply_bytes = settings().city_network_max_reply_bytes
         self.city_network_id = city_network_id
         self._api_url = api_url
         self._auth = (user, password)

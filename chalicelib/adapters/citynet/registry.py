@@ -32,8 +32,8 @@ class CityNetworkRegistry:
         catalog: Catalog,
         secrets: Secrets,
         *,
-        deadline_s: float | None = None,
-        max_reply_bytes: int | None = None,
+        deadline_s: float,
+        max_reply_bytes: int,
     ) -> None:
         self._catalog = catalog
         self._secrets = secrets

@@ -15,7 +15,7 @@ from chalicelib.domain.errors import AlreadyExists, NotFound
 from chalicelib.domain.ports import ApiKeyRecord
 
 from .attributes import Item, cancellation_codes, s, text
-from .client import dynamodb_client
+from .client import DynamoDBTable
 
 LOOKUP_SK = "APIKEY"
 
@@ -36,8 +36,9 @@ def _record(item: Item) -> ApiKeyRecord:
 
 
 class DynamoDBApiKeyStore:
-    def __init__(self, table_name: str) -> None:
-        self._table = table_name
+    def __init__(self, table: DynamoDBTable) -> None:
+        self._table = table.name
+        self._client = table.client
 
     def add_key(self, record: ApiKeyRecord) -> None:
         doc = s(record.model_copy(update={"revoked_at": None}).model_dump_json())
@@ -71,7 +72,7 @@ class DynamoDBApiKeyStore:
                 }
             },
         ]
-        client = dynamodb_client()
+        client = self._client()
         try:
             client.transact_write_items(TransactItems=puts)
         except client.exceptions.TransactionCanceledException as error:
@@ -80,7 +81,7 @@ class DynamoDBApiKeyStore:
             raise
 
     def find_by_hash(self, key_hash: str) -> ApiKeyRecord | None:
-        response = dynamodb_client().get_item(
+        response = self._client().get_item(
             TableName=self._table,
             Key={"pk": s(lookup_pk(key_hash)), "sk": s(LOOKUP_SK)},
             # A revocation must take effect on the very next request.
@@ -90,7 +91,7 @@ class DynamoDBApiKeyStore:
         return None if item is None else _record(item)
 
     def keys_of_provider(self, provider_id: str) -> list[ApiKeyRecord]:
-        client = dynamodb_client()
+        client = self._client()
         params: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "pk = :pk",
@@ -106,7 +107,7 @@ class DynamoDBApiKeyStore:
             params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def revoke(self, provider_id: str, key_id: str, at: datetime) -> None:
-        client = dynamodb_client()
+        client = self._client()
         listing_key = {"pk": s(listing_pk(provider_id)), "sk": s(key_id)}
         listing = client.get_item(TableName=self._table, Key=listing_key, ConsistentRead=True).get(
             "Item"

@@ -16,7 +16,7 @@ from chalicelib.domain.errors import NotFound
 from chalicelib.domain.models import CityNetwork, Offer, Provider
 
 from .attributes import Item, query_items, s, text
-from .client import dynamodb_client
+from .client import DynamoDBTable
 from .schema import INDEX_CITY_NETWORK_OFFERS, INDEX_PROVIDER_OFFERS
 
 PROVIDERS_PK = "CATALOG#PROVIDER"
@@ -31,14 +31,15 @@ def offer_pk(offer_id: str) -> str:
 
 
 class DynamoDBCatalog:
-    def __init__(self, table_name: str) -> None:
-        self._table = table_name
+    def __init__(self, table: DynamoDBTable) -> None:
+        self._table = table.name
+        self._client = table.client
 
     def _put(self, item: Item) -> None:
-        dynamodb_client().put_item(TableName=self._table, Item=item)
+        self._client().put_item(TableName=self._table, Item=item)
 
     def _get(self, model: type[M], pk: str, sk: str, what: str) -> M:
-        response = dynamodb_client().get_item(TableName=self._table, Key={"pk": s(pk), "sk": s(sk)})
+        response = self._client().get_item(TableName=self._table, Key={"pk": s(pk), "sk": s(sk)})
         item = response.get("Item")
         if item is None:
             raise NotFound(f"{what} not found")
@@ -52,7 +53,7 @@ class DynamoDBCatalog:
         }
         if index is not None:
             params["IndexName"] = index
-        items = query_items(dynamodb_client(), params)
+        items = query_items(self._client(), params)
         return [model.model_validate_json(text(item, "doc")) for item in items]
 
     def put_provider(self, provider: Provider) -> None:

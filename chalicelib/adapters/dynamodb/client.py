@@ -1,16 +1,18 @@
-"""The low-level DynamoDB client (see adapters/aws_clients.py: lazy, cached per endpoint)."""
+"""Where the one table is: its name and the connection its client is made on (lazily, see
+adapters/aws_clients.py)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
-from ..aws_clients import aws_client, reset_clients
+from ..aws_clients import AwsConnection
 
 
-def dynamodb_client() -> Any:
-    return aws_client("dynamodb")
+@dataclass(frozen=True)
+class DynamoDBTable:
+    name: str
+    connection: AwsConnection = field(default_factory=AwsConnection)
 
-
-def reset_client() -> None:
-    """Forget cached clients (tests that swap endpoints or patch the client)."""
-    reset_clients()
+    def client(self) -> Any:
+        return self.connection.client("dynamodb")

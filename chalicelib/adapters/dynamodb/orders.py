@@ -11,6 +11,7 @@ from chalicelib.adapters.cursor import (
     CursorCodec,
     change_key,
     changes_position,
+    filter_key,
     listing_position,
     position_after,
     since_key,
@@ -33,7 +34,7 @@ from .attributes import (
     s,
     text,
 )
-from .client import dynamodb_client
+from .client import DynamoDBTable
 from .schema import INDEX_PROVIDER_ORDERS, INDEX_PROVIDER_UPDATES
 
 ORDER_SK = "ORDER"
@@ -88,8 +89,9 @@ def _check_limit(limit: int) -> None:
 
 
 class DynamoDBOrderStore:
-    def __init__(self, table_name: str, cursor_codec: CursorCodec) -> None:
-        self._table = table_name
+    def __init__(self, table: DynamoDBTable, cursor_codec: CursorCodec) -> None:
+        self._table = table.name
+        self._client = table.client
         self._codec = cursor_codec
 
     # --- writes ------------------------------------------------------------------------
@@ -110,7 +112,7 @@ class DynamoDBOrderStore:
         """Run the transaction; None on success, else the per-item cancellation codes."""
         if len(actions) > MAX_TRANSACTION_ITEMS:
             raise InvalidInput(f"at most {MAX_TRANSACTION_ITEMS} items in one atomic write")
-        client = dynamodb_client()
+        client = self._client()
         try:
             client.transact_write_items(TransactItems=actions)
         except client.exceptions.TransactionCanceledException as error:
@@ -176,7 +178,7 @@ class DynamoDBOrderStore:
     # --- reads -------------------------------------------------------------------------
 
     def get(self, order_id: str) -> Order:
-        response = dynamodb_client().get_item(
+        response = self._client().get_item(
             TableName=self._table,
             Key={"pk": s(order_pk(order_id)), "sk": s(ORDER_SK)},
             ConsistentRead=True,
@@ -195,7 +197,7 @@ class DynamoDBOrderStore:
 
     def list_events(self, order_id: str) -> list[OrderEvent]:
         items = query_items(
-            dynamodb_client(),
+            self._client(),
             {
                 "TableName": self._table,
                 "KeyConditionExpression": "pk = :pk AND begins_with(sk, :events)",
@@ -214,8 +216,10 @@ class DynamoDBOrderStore:
         _check_limit(limit)
         condition = "po_pk = :p"
         values: dict[str, Any] = {":p": s(provider_pk(provider_id))}
+        filters_key = filter_key(filter)
         if cursor is not None:
-            after = position_after(self._codec.decode(provider_id, cursor), LISTING)
+            decoded = self._codec.decode(provider_id, cursor)
+            after = position_after(decoded, LISTING, filters_key)
             condition += " AND po_sk < :after"
             values[":after"] = s(after)
         params: dict[str, Any] = {
@@ -240,7 +244,9 @@ class DynamoDBOrderStore:
         items, more = self._first(params, limit, filtered=bool(filters))
         orders = [_order(item) for item in items]
         next_cursor = (
-            self._codec.encode(provider_id, listing_position(orders[-1].id)) if more else None
+            self._codec.encode(provider_id, listing_position(orders[-1].id, filters_key))
+            if more
+            else None
         )
         return OrderPage(items=orders, next_cursor=next_cursor)
 
@@ -279,7 +285,7 @@ class DynamoDBOrderStore:
         from LastEvaluatedKey, which may lie beyond filtered-in items we did not return.
         """
         params = {**params, "Limit": max(limit + 1, _FILTERED_PAGE) if filtered else limit + 1}
-        client = dynamodb_client()
+        client = self._client()
         found: list[Item] = []
         while True:
             response = client.query(**params)

@@ -44,7 +44,7 @@ import contextlib
 import time
 from typing import Any
 
-from .client import dynamodb_client
+from .client import DynamoDBTable
 
 INDEX_PROVIDER_ORDERS = "provider_orders"
 INDEX_PROVIDER_UPDATES = "provider_updates"
@@ -99,9 +99,10 @@ TABLE_DEFINITION: dict[str, Any] = {
 }
 
 
-def create_table(name: str, *, timeout_s: float = 60.0) -> None:
+def create_table(table: DynamoDBTable, *, timeout_s: float = 60.0) -> None:
     """Create the table with TTL enabled; a table that already exists is left as it is."""
-    client = dynamodb_client()
+    client = table.client()
+    name = table.name
     with contextlib.suppress(client.exceptions.ResourceInUseException):
         client.create_table(TableName=name, **TABLE_DEFINITION)
     _wait_until_active(client, name, timeout_s)
@@ -122,9 +123,10 @@ def _ensure_stream(client: Any, name: str, timeout_s: float) -> None:
         _wait_until_active(client, name, timeout_s)
 
 
-def table_stream_arn(name: str) -> str:
+def table_stream_arn(table: DynamoDBTable) -> str:
     """The ARN of the table's stream (the relay's event source)."""
-    return str(dynamodb_client().describe_table(TableName=name)["Table"]["LatestStreamArn"])
+    description = table.client().describe_table(TableName=table.name)["Table"]
+    return str(description["LatestStreamArn"])
 
 
 def _wait_until_active(client: Any, name: str, timeout_s: float) -> None:

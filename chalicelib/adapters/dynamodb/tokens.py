@@ -15,7 +15,7 @@ from chalicelib.domain.errors import NotFound
 
 from ..expiry import expiry_epoch, is_expired
 from .attributes import n, s, text
-from .client import dynamodb_client
+from .client import DynamoDBTable
 from .schema import TTL_ATTRIBUTE
 
 TOKEN_SK = "TOKEN"  # noqa: S105 - a sort key, not a secret
@@ -26,8 +26,9 @@ def token_pk(key: str) -> str:
 
 
 class DynamoDBOneTimeTokens:
-    def __init__(self, table_name: str, clock: Clock | None = None) -> None:
-        self._table = table_name
+    def __init__(self, table: DynamoDBTable, clock: Clock | None = None) -> None:
+        self._table = table.name
+        self._client = table.client
         self._clock = clock or SystemClock()
 
     def _key(self, key: str) -> dict[str, Any]:
@@ -40,7 +41,7 @@ class DynamoDBOneTimeTokens:
         item = {**self._key(key), TTL_ATTRIBUTE: n(expiry_epoch(expires_at))}
         if value is not None:
             item["val"] = s(json.dumps(value))
-        client = dynamodb_client()
+        client = self._client()
         try:
             client.put_item(
                 TableName=self._table,
@@ -55,7 +56,7 @@ class DynamoDBOneTimeTokens:
 
     def get(self, key: str) -> dict[str, Any] | None:
         item = (
-            dynamodb_client()
+            self._client()
             .get_item(TableName=self._table, Key=self._key(key), ConsistentRead=True)
             .get("Item")
         )
@@ -67,7 +68,7 @@ class DynamoDBOneTimeTokens:
         return value
 
     def put_value(self, key: str, value: dict[str, Any]) -> None:
-        client = dynamodb_client()
+        client = self._client()
         try:
             client.update_item(
                 TableName=self._table,

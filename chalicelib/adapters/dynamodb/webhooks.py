@@ -18,18 +18,17 @@ from typing import Any
 
 from chalicelib.domain.errors import AlreadyExists, ConcurrentModification, NotFound
 from chalicelib.domain.models import OrderEvent
-from chalicelib.domain.webhooks import Delivery, DeliveryPage, WebhookEndpoint
+from chalicelib.domain.webhooks import DELIVERY_RETENTION, Delivery, DeliveryPage, WebhookEndpoint
 
 from ..expiry import expiry_epoch
 from ..webhooks.cursors import check_limit, decode_delivery_cursor
 from .attributes import Item, n, s, text
-from .client import dynamodb_client
+from .client import DynamoDBTable
 from .orders import EVENT_PREFIX
 from .schema import TTL_ATTRIBUTE
 
 ENDPOINT_SK = "WEBHOOK"
 # Kept for the provider's listing; the delivery use case documents the same period.
-RETENTION_S = 30 * 24 * 3600
 
 
 def endpoint_pk(provider_id: str) -> str:
@@ -46,7 +45,7 @@ def _delivery_item(delivery: Delivery) -> Item:
         "sk": s(delivery.id),
         "doc": s(delivery.model_dump_json()),
         "version": n(delivery.version),
-        TTL_ATTRIBUTE: n(expiry_epoch(delivery.created_at) + RETENTION_S),
+        TTL_ATTRIBUTE: n(expiry_epoch(delivery.created_at + DELIVERY_RETENTION)),
     }
 
 
@@ -55,14 +54,15 @@ def _delivery(item: Item) -> Delivery:
 
 
 class DynamoDBWebhookStore:
-    def __init__(self, table_name: str) -> None:
-        self._table = table_name
+    def __init__(self, table: DynamoDBTable) -> None:
+        self._table = table.name
+        self._client = table.client
 
     # --- endpoint ----------------------------------------------------------------------
 
     def get_endpoint(self, provider_id: str) -> WebhookEndpoint | None:
         item = (
-            dynamodb_client()
+            self._client()
             .get_item(
                 TableName=self._table,
                 Key={"pk": s(endpoint_pk(provider_id)), "sk": s(ENDPOINT_SK)},
@@ -73,7 +73,7 @@ class DynamoDBWebhookStore:
         return None if item is None else WebhookEndpoint.model_validate_json(text(item, "doc"))
 
     def put_endpoint(self, endpoint: WebhookEndpoint, expected_version: int | None) -> None:
-        client = dynamodb_client()
+        client = self._client()
         params: dict[str, Any] = {
             "TableName": self._table,
             "Item": {
@@ -96,7 +96,7 @@ class DynamoDBWebhookStore:
             raise ConcurrentModification("the webhook was changed meanwhile; retry") from None
 
     def delete_endpoint(self, provider_id: str) -> bool:
-        response = dynamodb_client().delete_item(
+        response = self._client().delete_item(
             TableName=self._table,
             Key={"pk": s(endpoint_pk(provider_id)), "sk": s(ENDPOINT_SK)},
             ReturnValues="ALL_OLD",
@@ -106,7 +106,7 @@ class DynamoDBWebhookStore:
     # --- deliveries --------------------------------------------------------------------
 
     def add_delivery(self, delivery: Delivery) -> bool:
-        client = dynamodb_client()
+        client = self._client()
         try:
             client.put_item(
                 TableName=self._table,
@@ -119,7 +119,7 @@ class DynamoDBWebhookStore:
 
     def get_delivery(self, provider_id: str, delivery_id: str) -> Delivery:
         item = (
-            dynamodb_client()
+            self._client()
             .get_item(
                 TableName=self._table,
                 Key={"pk": s(deliveries_pk(provider_id)), "sk": s(delivery_id)},
@@ -134,7 +134,7 @@ class DynamoDBWebhookStore:
     def save_delivery(self, delivery: Delivery, expected_version: int) -> None:
         if delivery.version != expected_version + 1:
             raise ValueError("the new delivery's version must be expected_version + 1")
-        client = dynamodb_client()
+        client = self._client()
         try:
             client.put_item(
                 TableName=self._table,
@@ -163,7 +163,7 @@ class DynamoDBWebhookStore:
             # One beyond the page tells whether another page exists without an empty one.
             "Limit": limit + 1,
         }
-        client = dynamodb_client()
+        client = self._client()
         found: list[Item] = []
         while True:
             response = client.query(**params)
@@ -181,8 +181,9 @@ class DynamoDBWebhookStore:
 
 
 def outbox_event(new_image: Item | None) -> OrderEvent | None:
-    """The order event in a stream record's NEW_IMAGE if it announces a webhook; None for
-    every other item (orders, tokens, deliveries ... share the table and the stream)."""
+    """The order event in a stream record's NEW_IMAGE if it is news for the relay (it
+    announces a webhook, or carries an activation intent); None for every other item
+    (orders, tokens, deliveries ... share the table and the stream)."""
     if not new_image:
         return None
     sk = new_image.get("sk", {}).get("S", "")
@@ -190,4 +191,4 @@ def outbox_event(new_image: Item | None) -> OrderEvent | None:
     if not sk.startswith(EVENT_PREFIX) or doc is None:
         return None
     event = OrderEvent.model_validate_json(doc)
-    return event if event.webhook_type is not None else None
+    return event if event.webhook_type is not None or event.activation_intent else None

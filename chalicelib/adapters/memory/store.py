@@ -18,6 +18,7 @@ from chalicelib.adapters.cursor import (
     CursorCodec,
     change_key,
     changes_position,
+    filter_key,
     listing_position,
     position_after,
     since_key,
@@ -106,8 +107,9 @@ class InMemoryOrderStore:
     ) -> OrderPage:
         _check_limit(limit)
         after = None
+        filters_key = filter_key(filter)
         if cursor is not None:
-            after = position_after(self._codec.decode(provider_id, cursor), LISTING)
+            after = position_after(self._codec.decode(provider_id, cursor), LISTING, filters_key)
         with self._lock:
             mine = [o for o in self._orders.values() if o.provider_id == provider_id]
         mine.sort(key=lambda o: o.id, reverse=True)
@@ -118,7 +120,9 @@ class InMemoryOrderStore:
             and (filter.status is None or o.status == filter.status)
             and (filter.activation_state is None or o.activation.state == filter.activation_state)
         ]
-        return self._page(provider_id, matching, limit, lambda o: listing_position(o.id))
+        return self._page(
+            provider_id, matching, limit, lambda o: listing_position(o.id, filters_key)
+        )
 
     def changed_since(
         self, provider_id: str, since: datetime, *, limit: int, cursor: str | None

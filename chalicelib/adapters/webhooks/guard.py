@@ -96,12 +96,17 @@ class CheckedTarget:
 
 
 def check_webhook_url(
-    url: str, *, allow_insecure: bool, resolver: Resolver = resolve_host
+    url: str,
+    *,
+    allow_insecure: bool,
+    resolver: Resolver = resolve_host,
+    reserved_ports: frozenset[int] = frozenset(),
 ) -> CheckedTarget:
     """Parse and vet `url`; raise UnsafeWebhookUrl unless every resolved address is public.
 
     `allow_insecure` (the local stack only) permits http:// and loopback addresses; private,
-    link-local and metadata addresses stay refused even then.
+    link-local and metadata addresses stay refused even then, and so do loopback
+    `reserved_ports` (the local stack's own services).
     """
     parts = _parse(url, allow_insecure=allow_insecure)
     hostname = parts.hostname or ""
@@ -126,6 +131,10 @@ def check_webhook_url(
     for answer in answers:
         address = _parse_answer(answer)
         _vet_address(address, allow_loopback=allow_insecure)
+        if address.is_loopback and port in reserved_ports:
+            raise UnsafeWebhookUrl(
+                "reserved_port", "the URL points at one of the local stack's own services"
+            )
         if address not in addresses:
             addresses.append(address)
     target = parts.path or "/"

@@ -65,8 +65,10 @@ class WebhookSender:
         allow_insecure: bool = False,
         resolver: Resolver = resolve_host,
         ssl_context: ssl.SSLContext | None = None,
+        reserved_ports: frozenset[int] = frozenset(),
     ) -> None:
         self._timeout_s = timeout_s
+        self._reserved_ports = reserved_ports
         self._max_response_bytes = max_response_bytes
         self._allow_insecure = allow_insecure
         self._resolver = resolver
@@ -83,7 +85,12 @@ class WebhookSender:
         try:
             # The lookup is part of the attempt: it spends the same deadline.
             resolver = within(self._resolver, deadline - time.monotonic())
-            target = check_webhook_url(url, allow_insecure=self._allow_insecure, resolver=resolver)
+            target = check_webhook_url(
+                url,
+                allow_insecure=self._allow_insecure,
+                resolver=resolver,
+                reserved_ports=self._reserved_ports,
+            )
         except UnresolvableWebhookHost:
             return result(ok=False, error="dns_error")
         except UnsafeWebhookUrl as exc:
@@ -190,6 +197,9 @@ class _Attempt:
         conn = self._connect()
         conn.request("POST", self._target.request_target, body=body, headers=headers)
         response = conn.getresponse()
+        if self._expired.is_set():
+            # The watchdog's cut ended the head early; http.client reads that as its end.
+            raise TimeoutError
         status = response.status
         retry_after_s = parse_retry_after(response.getheader("Retry-After"), time.time())
         self._drain(response)

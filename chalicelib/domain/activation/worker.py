@@ -1,56 +1,47 @@
 """One activation queue message: one step of an activation attempt (the worker's use case).
 
-An attempt (identified by `attempt_id`) is the customer's first `service_order` and its
-automatic retries, or one provider-triggered activation and its retries. Each message is
-one step of it (`retry_number`). The rules (direct-activation.md, "Our assumptions"):
+The rules (docs/architecture.md, "Activation"; docs/protocols/direct-activation.md):
 
 - a message for another attempt, for an activation no longer `pending`, or for a cancelled
   order is stale: dropped without any call;
-- a step calls `service_order` at most once, whatever SQS does: the step is claimed in
-  `OneTimeTokens` before the call, and the claim remembers how far the step got, so a
+- a step calls `service_order` at most once, whatever the queue does: the step is claimed
+  in `OneTimeTokens` before the call, and the claim remembers how far the step got, so a
   duplicate or a redelivery after a crash finishes the step from there instead of ordering
   again (and reconciles through `port_status` when the outcome of the call is unknown);
 - a retry after a transient fault asks `port_status` first: a service already on the port
   went through earlier and is recorded, not ordered again;
-- transient faults retry on the schedule of `retry_delay`; a wait beyond SQS's 15-minute
-  cap travels in the message (`not_before`); when the budget is spent the activation fails.
+- transient faults retry on `ACTIVATION_RETRIES`; a wait beyond the queue's delay cap
+  travels in the message (`not_before`); when the budget is spent the activation fails.
 """
 
 from __future__ import annotations
 
 import logging
-import math
-import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from .activation import (
-    activation_changed_event,
-    activation_failed,
-    call_event,
-    read_service_order_reply,
-    retry_delay,
-)
-from .citynet import CallResult, CityNetworkClient, ServiceOrderResult
-from .clock import today_in_sweden
-from .errors import ConcurrentModification, InvalidInput, NotFound
-from .models import Activation, ActivationState, Order, OrderEvent, OrderStatus
-from .ports import ActivationMessage, Deps, OneTimeTokens
+from ..citynet import CallResult, CityNetworkClient, ServiceOrderResult
+from ..clock import today_in_sweden
+from ..errors import InvalidInput, NotFound
+from ..models import Activation, ActivationState, Order, OrderStatus
+from ..ports import Deps, OneTimeTokens
+from ..queues import MAX_QUEUE_DELAY_S, still_waiting
+from ..retry import RandomSource
+from .events import call_events
+from .messages import ActivationMessage
+from .recording import record_activation
+from .replies import activation_after_reply, activation_failed, on_date
+from .retries import queue_next_step, wait_after
 
 logger = logging.getLogger(__name__)
 
-# SQS refuses a DelaySeconds above 15 minutes (the SQS adapter clamps at the same value).
-MAX_QUEUE_DELAY_S = 900
 # Long enough to outlive every redelivery of a step (retries span about 11 hours).
 CLAIM_TTL = timedelta(days=7)
-# Re-reads after a lost conditional write before giving up (the message then comes back).
-WRITE_ATTEMPTS = 5
 ACTOR = "worker"
-ORIGINS = ("customer", "provider")
 
 AttemptKind = Literal[
     "skipped_stale",
@@ -82,21 +73,6 @@ class AttemptResult:
     detail: str | None = None
 
 
-def parse_activation_message(body: str) -> ActivationMessage:
-    """The message in a queue body; InvalidInput when it is not one we can ever process."""
-    try:
-        message = ActivationMessage.model_validate_json(body)
-    except ValidationError as error:
-        # Field names only: the body itself stays out of logs and errors.
-        fields = sorted({".".join(str(p) for p in e["loc"]) or "body" for e in error.errors()})
-        raise InvalidInput("not an activation message", details={"fields": fields}) from None
-    if message.origin not in ORIGINS:
-        raise InvalidInput("unknown activation origin", details={"fields": ["origin"]})
-    if message.retry_number < 0:
-        raise InvalidInput("negative retry number", details={"fields": ["retry_number"]})
-    return message
-
-
 def claim_key(message: ActivationMessage) -> str:
     return f"activation-call:{message.attempt_id}:{message.retry_number}"
 
@@ -106,7 +82,7 @@ def process_activation(
     deps: Deps,
     *,
     claims: OneTimeTokens,
-    rng: random.Random | None = None,
+    rng: RandomSource | None = None,
 ) -> AttemptResult:
     """Process one step. Raises only for infrastructure faults (store or queue down, or an
     order that kept changing): the message then comes back and the claim resumes the step."""
@@ -121,12 +97,11 @@ def process_activation(
         return AttemptResult("skipped_stale", order.id, detail=stale)
 
     now = deps.clock.now()
-    if message.not_before is not None and message.not_before > now:
-        remaining = math.ceil((message.not_before - now).total_seconds())
-        delay = min(remaining, MAX_QUEUE_DELAY_S)
-        deps.activation_queue.send(message, delay_seconds=delay)
+    wait = still_waiting(message.not_before, now)
+    if wait is not None:
+        deps.activation_queue.send(message, delay_seconds=wait)
         return AttemptResult(
-            "deferred", order.id, next_message=message, delay_seconds=delay, detail="not due"
+            "deferred", order.id, next_message=message, delay_seconds=wait, detail="not due"
         )
 
     step = _Step(message, deps, claims, rng)
@@ -163,13 +138,6 @@ def _stale_because(order: Order, message: ActivationMessage) -> str | None:
     return None
 
 
-def _still_ours(order: Order, message: ActivationMessage) -> bool:
-    return (
-        order.activation.attempt_id == message.attempt_id
-        and order.activation.state == ActivationState.PENDING
-    )
-
-
 class _Step:
     """One claimed step of one attempt."""
 
@@ -178,7 +146,7 @@ class _Step:
         message: ActivationMessage,
         deps: Deps,
         claims: OneTimeTokens,
-        rng: random.Random | None,
+        rng: RandomSource | None,
     ) -> None:
         self.message = message
         self.deps = deps
@@ -205,13 +173,9 @@ class _Step:
         if self.message.retry_number >= 1:
             status = client.port_status(_access_id(order))
             calls.append(status)
-            if status.outcome == "ok" and status.port is not None:
-                on_port = next(
-                    (s for s in status.port.services if s.service_uid == order.service.uid),
-                    None,
-                )
-                if on_port is not None:
-                    return self._found_on_port(order, calls, on_port.date)
+            on_port = status.port.service(order.service.uid) if status.port else None
+            if status.outcome == "ok" and on_port is not None:
+                return self._found_on_port(order, calls, on_port.date)
             if status.transient:
                 # We cannot tell whether the earlier order went through: ordering now could
                 # activate twice, so this step counts as a transient fault.
@@ -225,7 +189,7 @@ class _Step:
             _access_id(order),
             order.service.uid,
             activation_date,
-            origin="provider" if self.message.origin == "provider" else "customer",
+            origin=self.message.origin,
             order_ref=order.id,
         )
         calls.append(reply)
@@ -266,12 +230,9 @@ class _Step:
     def _reconcile(self, order: Order) -> AttemptResult:
         """The outcome of this step's call is unknown: ask the port, do not order."""
         status = self._client(order).port_status(_access_id(order))
-        if status.outcome == "ok" and status.port is not None:
-            on_port = next(
-                (s for s in status.port.services if s.service_uid == order.service.uid), None
-            )
-            if on_port is not None:
-                return self._found_on_port(order, [status], on_port.date)
+        on_port = status.port.service(order.service.uid) if status.port else None
+        if status.outcome == "ok" and on_port is not None:
+            return self._found_on_port(order, [status], on_port.date)
         last: CallResult = status
         if not status.transient:
             last = CallResult(
@@ -292,13 +253,12 @@ class _Step:
         reply: ServiceOrderResult,
         activation_date: date,
     ) -> AttemptResult:
-        now = self.deps.clock.now()
-        outcome = read_service_order_reply(
+        outcome = activation_after_reply(
             order.activation,
             reply,
             requested=activation_date,
             today=today_in_sweden(self.deps.clock),
-            now=now,
+            now=self.deps.clock.now(),
         )
         if outcome.transient:
             return self._after_transient(order, calls, last=reply, activation=outcome.activation)
@@ -317,21 +277,11 @@ class _Step:
     ) -> AttemptResult:
         now = self.deps.clock.now()
         today = today_in_sweden(self.deps.clock)
-        on = service_date or today
-
-        def activation(current: Order) -> Activation:
-            return current.activation.model_copy(
-                update={
-                    "state": (
-                        ActivationState.SCHEDULED if on > today else ActivationState.ACTIVATED
-                    ),
-                    "date": on,
-                    "reason": None,
-                    "updated_at": now,
-                }
-            )
-
-        written = self._write(order, calls, activation)
+        written = self._write(
+            order,
+            calls,
+            lambda current: on_date(current.activation, service_date or today, today, now),
+        )
         if written is None:
             return AttemptResult("skipped_stale", order.id, detail="superseded during the call")
         return AttemptResult(
@@ -350,7 +300,7 @@ class _Step:
         `activation` is the activation after the reply (attempts counted), None if no
         service_order was made."""
         now = self.deps.clock.now()
-        if retry_delay(self.message.retry_number, self.rng) is None:
+        if wait_after(self.message, self.rng) is None:
 
             def failed(current: Order) -> Activation:
                 return activation_failed(activation or current.activation, last, now)
@@ -366,37 +316,25 @@ class _Step:
                 return AttemptResult("skipped_stale", order.id, detail="superseded")
         else:
             # Nothing about the activation changed: the calls go in the trail only.
-            self.deps.orders.append_events(self._call_events(order, calls))
+            self.deps.orders.append_events(call_events(order, calls, now, ACTOR))
             written = order
         self.mark(_RECORDED)
         return self._schedule_next(order, written)
 
     def _schedule_next(self, order: Order, written: Order) -> AttemptResult:
-        delay = retry_delay(self.message.retry_number, self.rng)
-        if delay is None:  # only reachable when resuming a step that recorded a fault
-            delay = MAX_QUEUE_DELAY_S
-        now = self.deps.clock.now()
-        next_message = self.message.model_copy(
-            update={
-                "retry_number": self.message.retry_number + 1,
-                "not_before": now + timedelta(seconds=delay) if delay > MAX_QUEUE_DELAY_S else None,
-            }
-        )
-        queued_delay = min(delay, MAX_QUEUE_DELAY_S)
-        self.deps.activation_queue.send(next_message, delay_seconds=queued_delay)
+        wait = wait_after(self.message, self.rng)
+        if wait is None:  # only reachable when resuming a step that recorded a fault
+            wait = MAX_QUEUE_DELAY_S
+        following = queue_next_step(self.message, wait, self.deps)
         return AttemptResult(
             "retry_scheduled",
             order.id,
             order=written,
-            next_message=next_message,
-            delay_seconds=delay,
+            next_message=following,
+            delay_seconds=wait,
         )
 
     # --- writing -----------------------------------------------------------------------------
-
-    def _call_events(self, order: Order, calls: list[CallResult]) -> list[OrderEvent]:
-        stamps = _increasing(self.deps.clock.now(), len(calls))
-        return [call_event(order, call, at, ACTOR) for call, at in zip(calls, stamps, strict=True)]
 
     def _write(
         self,
@@ -404,34 +342,14 @@ class _Step:
         calls: list[CallResult],
         activation_for: Callable[[Order], Activation],
     ) -> Order | None:
-        """Conditional write of the new activation with the step's calls in the trail.
-        Re-reads on a lost race (a provider may change the status meanwhile) while the
-        activation is still this attempt's and pending; None when it no longer is (the
-        calls are kept in the trail even then)."""
-        current = order
-        for _ in range(WRITE_ATTEMPTS):
-            if not _still_ours(current, self.message):
-                self.deps.orders.append_events(self._call_events(current, calls))
-                logger.info("attempt superseded while calling", extra=_ids(self.message))
-                return None
-            activation: Activation = activation_for(current)
-            stamps = _increasing(self.deps.clock.now(), len(calls) + 1)
-            updated = current.next_version(
-                activation=activation.model_dump(), updated_at=activation.updated_at
-            )
-            events = [
-                call_event(current, call, at, ACTOR)
-                for call, at in zip(calls, stamps, strict=False)
-            ]
-            if updated.activation.state != current.activation.state:
-                events.append(activation_changed_event(updated, stamps[-1], ACTOR))
-            try:
-                self.deps.orders.replace(updated, expected_version=current.version, events=events)
-            except ConcurrentModification:
-                current = self.deps.orders.get(order.id)
-                continue
-            return updated
-        raise ConcurrentModification(f"order {order.id} kept changing while recording activation")
+        return record_activation(
+            order,
+            activation_for,
+            calls=calls,
+            attempt_id=self.message.attempt_id,
+            actor=ACTOR,
+            deps=self.deps,
+        )
 
     def _client(self, order: Order) -> CityNetworkClient:
         if order.city_network_id is None:
@@ -444,10 +362,3 @@ def _access_id(order: Order) -> str:
     if order.access_id is None:
         raise InvalidInput("order has no access", details={"order_id": order.id})
     return order.access_id
-
-
-def _increasing(start: datetime, count: int) -> list[datetime]:
-    """Distinct millisecond stamps: event ids are ULIDs, which order only by millisecond,
-    and the trail must keep port_status before service_order before the state change."""
-    base = start.replace(microsecond=(start.microsecond // 1000) * 1000)
-    return [base + timedelta(milliseconds=i) for i in range(count)]

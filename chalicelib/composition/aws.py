@@ -1,0 +1,111 @@
+"""`AwsAdapters`: DynamoDB, SQS and SSM (moto locally), as the settings say."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .base import Adapters
+from .built import built_once
+
+if TYPE_CHECKING:
+    from ..adapters.aws_clients import AwsConnection
+    from ..adapters.dynamodb.client import DynamoDBTable
+    from ..domain.activation.messages import ActivationMessage
+    from ..domain.ports import ApiKeyStore, Catalog, OneTimeTokens, OrderStore, Secrets
+    from ..domain.queues import Queue
+    from ..domain.webhooks import WebhookMessage, WebhookStore
+
+
+class AwsAdapters(Adapters):
+    """DynamoDB, SQS and SSM (moto locally), as the settings say."""
+
+    @property
+    def connection(self) -> AwsConnection:
+        from ..adapters.aws_clients import AwsConnection
+
+        return AwsConnection(self.settings.aws_endpoint_url, self.settings.aws_region)
+
+    @property
+    def table(self) -> DynamoDBTable:
+        from ..adapters.dynamodb.client import DynamoDBTable
+
+        return DynamoDBTable(self.settings.table_name, self.connection)
+
+    def component_problems(self) -> dict[str, str | None]:
+        from ..adapters import probes
+
+        config = self.settings
+        return {
+            "store": probes.table_problem(self.table),
+            "activation_queue": probes.queue_problem(config.activation_queue_url, self.connection),
+            "webhook_queue": probes.queue_problem(config.webhook_queue_url, self.connection),
+            **super().component_problems(),
+        }
+
+    @staticmethod
+    def _orders(adapters: AwsAdapters) -> OrderStore:
+        from ..adapters.dynamodb.orders import DynamoDBOrderStore
+
+        return DynamoDBOrderStore(adapters.table, adapters.cursor_codec)
+
+    orders = built_once(_orders)
+
+    @staticmethod
+    def _catalog(adapters: AwsAdapters) -> Catalog:
+        from ..adapters.cached_catalog import CachedCatalog
+        from ..adapters.dynamodb.catalog import DynamoDBCatalog
+
+        return CachedCatalog(DynamoDBCatalog(adapters.table), adapters.settings.catalog_cache_ttl_s)
+
+    catalog = built_once(_catalog)
+
+    @staticmethod
+    def _activation_queue(adapters: AwsAdapters) -> Queue[ActivationMessage]:
+        from ..adapters.sqs import SqsQueue
+
+        return SqsQueue(adapters.settings.activation_queue_url, adapters.connection)
+
+    activation_queue = built_once(_activation_queue)
+
+    @staticmethod
+    def _tokens(adapters: AwsAdapters) -> OneTimeTokens:
+        from ..adapters.dynamodb.tokens import DynamoDBOneTimeTokens
+
+        return DynamoDBOneTimeTokens(adapters.table)
+
+    tokens = built_once(_tokens)
+
+    @staticmethod
+    def _api_keys(adapters: AwsAdapters) -> ApiKeyStore:
+        from ..adapters.dynamodb.api_keys import DynamoDBApiKeyStore
+
+        return DynamoDBApiKeyStore(adapters.table)
+
+    api_keys = built_once(_api_keys)
+
+    @staticmethod
+    def _webhook_store(adapters: AwsAdapters) -> WebhookStore:
+        from ..adapters.dynamodb.webhooks import DynamoDBWebhookStore
+
+        return DynamoDBWebhookStore(adapters.table)
+
+    webhook_store = built_once(_webhook_store)
+
+    @staticmethod
+    def _webhook_queue(adapters: AwsAdapters) -> Queue[WebhookMessage]:
+        from ..adapters.sqs import SqsQueue
+
+        return SqsQueue(adapters.settings.webhook_queue_url, adapters.connection)
+
+    webhook_queue = built_once(_webhook_queue)
+
+    @staticmethod
+    def _secrets(adapters: AwsAdapters) -> Secrets:
+        from ..adapters.secrets import EnvironmentSecrets, ParameterStoreSecrets
+
+        prefix = adapters.settings.secrets_ssm_prefix
+        if prefix:
+            return ParameterStoreSecrets(prefix)
+        return EnvironmentSecrets(adapters.settings.environment)
+
+    secrets = built_once(_secrets)

@@ -1,0 +1,79 @@
+"""An order as its provider sees it: what the provider API returns and what a webhook
+carries (docs/architecture.md, "The order model").
+
+Built from the domain order by `from_order`, which picks fields explicitly, so internal
+fields (the receipt token hash, attempt ids) never leave through either door.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict
+
+from .models import ActivationState, Customer, Order, OrderStatus, Reason, Service
+
+
+class ActivationView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    state: ActivationState
+    date: dt.date | None
+    reason: Reason | None
+    attempts: int
+    updated_at: dt.datetime
+
+
+class OrderView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    provider_id: str
+    offer_id: str
+    city_network_id: str | None
+    access_id: str | None
+    identified: bool
+    service: Service
+    customer: Customer
+    details: dict[str, Any]
+    extra: dict[str, Any]
+    requested_date: dt.date | None
+    activation: ActivationView
+    status: OrderStatus
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
+
+    @classmethod
+    def from_order(cls, order: Order) -> Self:
+        a = order.activation
+        return cls(
+            id=order.id,
+            provider_id=order.provider_id,
+            offer_id=order.offer_id,
+            city_network_id=order.city_network_id,
+            access_id=order.access_id,
+            identified=order.identified,
+            service=order.service,
+            customer=order.customer,
+            details=order.details,
+            extra=order.extra,
+            requested_date=order.requested_date,
+            activation=ActivationView(
+                state=a.state,
+                date=a.date,
+                reason=a.reason,
+                attempts=a.attempts,
+                updated_at=a.updated_at,
+            ),
+            status=order.status,
+            created_at=order.created_at,
+            updated_at=order.updated_at,
+            version=order.version,
+        )
+
+
+def order_view(order: Order) -> dict[str, Any]:
+    """The order as JSON data, for a webhook payload."""
+    return OrderView.from_order(order).model_dump(mode="json")
