@@ -1,4 +1,4 @@
-"""Wires the Chalice app: blueprints and SQS handlers. No logic lives here."""
+"""Wires the Chalice app: blueprints, SQS, stream and scheduled handlers. No logic lives here."""
 
 from chalice import Chalice
 
@@ -6,6 +6,7 @@ from chalicelib.api.routes import bp as provider_api
 from chalicelib.health import bp as health
 from chalicelib.web.routes import bp as customer_web
 from chalicelib.workers.activation import bp as activation_worker
+from chalicelib.workers.network_events import bp as network_events_poller
 from chalicelib.workers.webhooks import bp as webhook_worker
 
 app = Chalice(app_name="stadsnatsfabriken")
@@ -14,3 +15,4 @@ app.register_blueprint(health)
 app.register_blueprint(provider_api, url_prefix="/tl/v1")
 app.register_blueprint(activation_worker)
 app.register_blueprint(webhook_worker)
+app.register_blueprint(network_events_poller)

@@ -51,6 +51,14 @@ class Settings:
     # longer than the customer's request may take, short enough that a lost attempt is
     # noticed within minutes.
     activation_intent_look_s: int = field(default=120, metadata={"env": "ACTIVATION_INTENT_LOOK_S"})
+    # Customer orders accepted per outlet (access_id) and per source address in an hour
+    # (domain/order_limits.py); the next one is a 429 page and never reaches the network.
+    orders_per_access_per_hour: int = field(
+        default=5, metadata={"env": "ORDERS_PER_ACCESS_PER_HOUR"}
+    )
+    orders_per_address_per_hour: int = field(
+        default=10, metadata={"env": "ORDERS_PER_ADDRESS_PER_HOUR"}
+    )
     # How long a warm process trusts what it read of providers, city networks and offers.
     catalog_cache_ttl_s: float = field(default=30.0, metadata={"env": "CATALOG_CACHE_TTL_S"})
     # The local stack's own service ports (app, moto, emulator): a webhook may not call

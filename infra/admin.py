@@ -4,6 +4,10 @@
     python -m infra.admin create-city-network --id demo-stadsnat --name "Demo Stadsnät" \\
         --api-url https://... --bounce-url https://... --ip-range 10.0.0.0/8 \\
         --credentials-ref demo-stadsnat/api
+    python -m infra.admin create-city-network --id ko-net --name "KO-nätet" \\
+        --protocol on-api-2.6 --api-url https://co.example/onapi/2.6/ \\
+        --portal-url https://co.example/portal --co-id ko-net --ip-range 10.1.0.0/16 \\
+        --credentials-ref ko-net/api
     python -m infra.admin load-offers offers.json
     python -m infra.admin issue-key --provider bredband-ab --label "order system"
     python -m infra.admin list-keys --provider bredband-ab
@@ -28,7 +32,7 @@ from chalicelib.composition import Adapters, AwsAdapters
 from chalicelib.domain.api_keys import issue_api_key, list_api_keys, revoke_api_key
 from chalicelib.domain.clock import SystemClock
 from chalicelib.domain.errors import DomainError, InvalidInput
-from chalicelib.domain.models import CityNetwork, Offer, Provider
+from chalicelib.domain.models import DIRECT_ACTIVATION, ON_API, CityNetwork, Offer, Provider
 from chalicelib.domain.ports import ApiKeyRecord
 from chalicelib.settings import Settings
 
@@ -42,23 +46,49 @@ def create_provider(svc: Adapters, provider_id: str, name: str) -> Provider:
     return provider
 
 
+PROTOCOLS = (DIRECT_ACTIVATION, ON_API)
+
+
 def create_city_network(
     svc: Adapters,
     *,
     city_network_id: str,
     name: str,
     api_url: str,
-    bounce_url: str,
     credentials_ref: str,
+    protocol: str = DIRECT_ACTIVATION,
+    bounce_url: str | None = None,
+    portal_url: str | None = None,
+    co_id: str | None = None,
     ip_ranges: list[str] | tuple[str, ...] = (),
 ) -> CityNetwork:
-    city_network = CityNetwork(
-        id=city_network_id,
-        name=name,
-        api_url=api_url,
-        bounce_url=bounce_url,
-        ip_ranges=tuple(ip_ranges),
-        credentials_ref=credentials_ref,
+    """Creates or replaces a city network. Direct Activation identifies visitors through
+    its bounce server (`bounce_url`), ON-API through its web portal (`portal_url`, where
+    the network names itself `co_id`, by default our id)."""
+    if protocol == DIRECT_ACTIVATION:
+        if not bounce_url:
+            raise InvalidInput(f"a {DIRECT_ACTIVATION} city network needs --bounce-url")
+        if portal_url or co_id:
+            raise InvalidInput("--portal-url and --co-id are for on-api-2.6 city networks")
+        identification = {"bounce_url": bounce_url}
+    elif protocol == ON_API:
+        if not portal_url:
+            raise InvalidInput(f"an {ON_API} city network needs --portal-url")
+        if bounce_url:
+            raise InvalidInput(f"--bounce-url is for {DIRECT_ACTIVATION} city networks")
+        identification = {"portal_url": portal_url, "co_id": co_id or city_network_id}
+    else:
+        raise InvalidInput(f"unknown protocol {protocol!r} (one of {', '.join(PROTOCOLS)})")
+    city_network = CityNetwork.model_validate(
+        {
+            "id": city_network_id,
+            "name": name,
+            "protocol": protocol,
+            "api_url": api_url,
+            "ip_ranges": tuple(ip_ranges),
+            "credentials_ref": credentials_ref,
+            **identification,
+        }
     )
     svc.catalog.put_city_network(city_network)
     return city_network
@@ -119,12 +149,20 @@ def _parser() -> argparse.ArgumentParser:
     p = commands.add_parser("create-city-network", help="create or update a city network")
     p.add_argument("--id", required=True)
     p.add_argument("--name", required=True)
-    p.add_argument("--api-url", required=True)
-    p.add_argument("--bounce-url", required=True)
+    p.add_argument(
+        "--protocol", choices=PROTOCOLS, default=DIRECT_ACTIVATION, help="default: %(default)s"
+    )
+    p.add_argument(
+        "--api-url", required=True, help="for on-api-2.6 the versioned base, …/onapi/2.6/"
+    )
+    p.add_argument("--bounce-url", help="the bounce server (direct-activation-1.1: required)")
+    p.add_argument("--portal-url", help="the web portal (on-api-2.6: required)")
+    p.add_argument("--co-id", help="on-api-2.6: the network's ko in the portal hand-over")
     p.add_argument(
         "--credentials-ref",
         required=True,
-        help="secret name: <ref> holds user:password, <ref>/bounce the bounce HMAC key",
+        help="secret name: <ref> holds user:password, <ref>/bounce the bounce HMAC key "
+        "(direct-activation-1.1) or <ref>/portal the portal key (on-api-2.6)",
     )
     p.add_argument("--ip-range", action="append", default=[], help="CIDR; repeatable")
 
@@ -164,12 +202,15 @@ def _run(args: argparse.Namespace, svc: Adapters) -> int:
             svc,
             city_network_id=args.id,
             name=args.name,
+            protocol=args.protocol,
             api_url=args.api_url,
             bounce_url=args.bounce_url,
+            portal_url=args.portal_url,
+            co_id=args.co_id,
             credentials_ref=args.credentials_ref,
             ip_ranges=args.ip_range,
         )
-        print(f"city network {city_network.id} saved")
+        print(f"city network {city_network.id} ({city_network.protocol}) saved")
     elif args.command == "load-offers":
         offers = load_offers_file(svc, args.file)
         print(f"{len(offers)} offers loaded")

@@ -126,6 +126,13 @@ class FakeCityNetwork:
         self.calls.append(("service_deactivate", {"access_id": access_id, "uid": service_uid}))
         return CallResult(method="service_deactivate", outcome="ok", duration_ms=1)
 
+    def network_order(self, network_order_id: str) -> ServiceOrderResult:
+        # Direct Activation has no orders to follow; scripted networks answer "unknown".
+        self.calls.append(("network_order", {"network_order_id": network_order_id}))
+        return ServiceOrderResult(
+            method="network_order", outcome="transient", code="unscripted", duration_ms=1
+        )
+
     # --- what happened ---------------------------------------------------------------------
 
     def methods_called(self) -> list[str]:

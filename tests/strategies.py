@@ -27,6 +27,9 @@ from chalicelib.domain.models import (
 
 text = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
 short_text = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=30)
+# One line of plain text, as a customer's name and address are (no control or format
+# character: models.Customer refuses them).
+plain_line = st.text(st.characters(exclude_categories=("Cs", "Cc", "Cf")), min_size=1, max_size=30)
 ids = st.from_regex(r"[a-z0-9][a-z0-9-]{1,20}", fullmatch=True)
 ulid_chars = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # A ULID's first character is at most 7 (48 bits of time); drawn so, not filtered for.
@@ -72,14 +75,14 @@ def personal_numbers(draw: st.DrawFn) -> str:
 
 customers = st.builds(
     Customer,
-    first_name=short_text,
-    last_name=short_text,
+    first_name=plain_line,
+    last_name=plain_line,
     personal_number=personal_numbers(),
     email=st.emails().filter(lambda e: len(e) <= 254),
     phone=st.from_regex(r"\+[0-9]{7,15}", fullmatch=True),
-    street_address=short_text,
+    street_address=plain_line,
     postal_code=st.from_regex(r"[0-9]{5}", fullmatch=True),
-    city=short_text,
+    city=plain_line,
     apartment_number=st.none() | st.from_regex(r"[0-9]{4}", fullmatch=True),
     marketing_consent=st.booleans(),
 )

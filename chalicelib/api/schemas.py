@@ -9,6 +9,7 @@ internal fields (receipt token hash, attempt ids) never leave through the API.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
@@ -94,16 +95,41 @@ class StatusChangeIn(In):
     note: str | None = Field(default=None, max_length=4000)
 
 
+# What a message text may hold besides printable text: it is multi-line.
+_LINE_BREAKS_AND_TABS = frozenset("\n\r\t")
+
+
+def _printable_text(value: str) -> str:
+    """No control character but line breaks and tabs (a NUL ends the text for C readers of
+    an export), no format character (a bidirectional override makes it read otherwise)."""
+    if any(
+        unicodedata.category(c) in ("Cc", "Cf") and c not in _LINE_BREAKS_AND_TABS for c in value
+    ):
+        raise ValueError(
+            "must not contain a control or format character (line breaks and tabs are allowed)"
+        )
+    return value
+
+
 class MessageIn(In):
     type: Literal["log", "alert", "error", "system"]
-    text: str = Field(min_length=1, max_length=4000)
+    text: Annotated[str, AfterValidator(_printable_text)] = Field(
+        min_length=1,
+        max_length=4000,
+        description=(
+            "Up to 4000 characters; line breaks and tabs are allowed, other control "
+            "characters (NUL, ESC...) and format characters (bidirectional overrides, zero "
+            "widths) are a 422."
+        ),
+    )
 
 
 class ActivationIn(In):
     date: dt.date | None = Field(
         default=None,
         description=(
-            "Activation date (today or later, Swedish time); omitted = as soon as possible."
+            "Activation date, from today up to the same day next year (Swedish time), as "
+            "for the customer's requested date; omitted = as soon as possible."
         ),
     )
 

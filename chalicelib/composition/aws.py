@@ -11,7 +11,15 @@ if TYPE_CHECKING:
     from ..adapters.aws_clients import AwsConnection
     from ..adapters.dynamodb.client import DynamoDBTable
     from ..domain.activation.messages import ActivationMessage
-    from ..domain.ports import ApiKeyStore, Catalog, OneTimeTokens, OrderStore, Secrets
+    from ..domain.ports import (
+        ApiKeyStore,
+        Catalog,
+        Counters,
+        FeedCursors,
+        OneTimeTokens,
+        OrderStore,
+        Secrets,
+    )
     from ..domain.queues import Queue
     from ..domain.webhooks import WebhookMessage, WebhookStore
 
@@ -74,6 +82,22 @@ class AwsAdapters(Adapters):
         return DynamoDBOneTimeTokens(adapters.table)
 
     tokens = built_once(_tokens)
+
+    @staticmethod
+    def _counters(adapters: AwsAdapters) -> Counters:
+        from ..adapters.dynamodb.counters import DynamoDBCounters
+
+        return DynamoDBCounters(adapters.table)
+
+    counters = built_once(_counters)
+
+    @staticmethod
+    def _feed_cursors(adapters: AwsAdapters) -> FeedCursors:
+        from ..adapters.dynamodb.feed_cursors import DynamoDBFeedCursors
+
+        return DynamoDBFeedCursors(adapters.table)
+
+    feed_cursors = built_once(_feed_cursors)
 
     @staticmethod
     def _api_keys(adapters: AwsAdapters) -> ApiKeyStore:

@@ -16,7 +16,15 @@ if TYPE_CHECKING:
     from ..domain.citynet import CityNetworkClients
     from ..domain.clock import Clock
     from ..domain.forms import FormDefinitions
-    from ..domain.ports import ApiKeyStore, Catalog, OneTimeTokens, OrderStore, Secrets
+    from ..domain.ports import (
+        ApiKeyStore,
+        Catalog,
+        Counters,
+        FeedCursors,
+        OneTimeTokens,
+        OrderStore,
+        Secrets,
+    )
     from ..domain.queues import Queue
     from ..domain.retry import RetrySchedule
     from ..domain.webhooks import WebhookMessage, WebhookStore, WebhookTransport
@@ -51,6 +59,8 @@ class Adapters:
     catalog: built_once[Catalog] = built_once(_missing("catalog"))
     activation_queue: built_once[Queue[ActivationMessage]] = built_once(_missing("queue"))
     tokens: built_once[OneTimeTokens] = built_once(_missing("tokens"))
+    counters: built_once[Counters] = built_once(_missing("counters"))
+    feed_cursors: built_once[FeedCursors] = built_once(_missing("feed_cursors"))
     api_keys: built_once[ApiKeyStore] = built_once(_missing("api_keys"))
     webhook_store: built_once[WebhookStore] = built_once(_missing("webhook_store"))
     webhook_queue: built_once[Queue[WebhookMessage]] = built_once(_missing("webhook_queue"))
@@ -142,7 +152,11 @@ class Adapters:
     form_definitions: built_once[FormDefinitions] = built_once(_form_definitions)
 
     def component_problems(self) -> dict[str, str | None]:
-        """/healthz: each component's problem, None when it answers."""
+        """/healthz: each component's problem, None when it answers.
+
+        A city network is probed at its `api_url` without credentials, whatever its
+        protocol: any HTTP answer means it is reachable (an ON-API base answers 401 or
+        404 to a bare GET); only a transport failure is a problem."""
         from ..adapters import probes
 
         return {

@@ -9,7 +9,15 @@ from .base import Adapters
 from .built import built_once
 
 if TYPE_CHECKING:
-    from ..domain.ports import ApiKeyStore, Catalog, OneTimeTokens, OrderStore, Secrets
+    from ..domain.ports import (
+        ApiKeyStore,
+        Catalog,
+        Counters,
+        FeedCursors,
+        OneTimeTokens,
+        OrderStore,
+        Secrets,
+    )
     from ..domain.webhooks import WebhookStore, WebhookTransport
 
 
@@ -56,6 +64,22 @@ class InMemoryAdapters(Adapters):
         return InMemoryOneTimeTokens(adapters.clock)
 
     tokens = built_once(_tokens)
+
+    @staticmethod
+    def _counters(adapters: InMemoryAdapters) -> Counters:
+        from ..adapters.memory.counters import InMemoryCounters
+
+        return InMemoryCounters(adapters.clock)
+
+    counters = built_once(_counters)
+
+    @staticmethod
+    def _feed_cursors(_: InMemoryAdapters) -> FeedCursors:
+        from ..adapters.memory.store import InMemoryFeedCursors
+
+        return InMemoryFeedCursors()
+
+    feed_cursors = built_once(_feed_cursors)
 
     @staticmethod
     def _api_keys(_: InMemoryAdapters) -> ApiKeyStore:

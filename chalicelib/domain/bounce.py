@@ -1,9 +1,10 @@
 """Judging a bounce callback (docs/protocols/direct-activation.md, "Identification").
 
-Pure: the caller looks up the nonce it issued and the secret, and records the nonce as used;
-this module only decides. A callback binds the browser to an outlet only when every check
-passes; anything else leaves the visitor unidentified with a reason that is safe to log
-(it never contains the uid or the message).
+Pure: the caller looks up the nonce it issued (with the address and return URL it was issued
+for) and the secret, and records the nonce as used; this module only decides. A callback
+binds the browser to an outlet only when every check passes; anything else leaves the
+visitor unidentified with a reason that is safe to log (it never contains the uid or the
+message).
 """
 
 from __future__ import annotations
@@ -33,11 +34,29 @@ class Rejection(StrEnum):
     UNKNOWN_NONCE = "unknown_nonce"
     BAD_SIGNATURE = "bad_signature"
     OTHER_BROWSER = "nonce_of_another_browser"
+    OTHER_ADDRESS = "callback_from_another_address"
+    OTHER_RETURN_URL = "callback_at_another_return_url"
     EXPIRED = "expired"
     REPLAYED = "replayed"
     NOT_FOUND = "not_found"
     ERROR = "error"
     UNKNOWN_STATUS = "unknown_status"
+
+
+# The rejections that say the visitor's own identification went astray (its connection
+# changed, or the callback reached us elsewhere than we sent the bounce server back to):
+# worth explaining to the visitor, not just logging.
+BINDING_REJECTIONS = frozenset({Rejection.OTHER_ADDRESS, Rejection.OTHER_RETURN_URL})
+
+
+@dataclass(frozen=True)
+class Binding:
+    """Where a nonce belongs: the visitor's address (API Gateway's sourceIp) and the exact
+    return URL the bounce server was given. Recorded when the nonce is issued; the callback
+    must arrive from the same address at the same URL."""
+
+    address: str
+    return_url: str
 
 
 @dataclass(frozen=True)
@@ -91,19 +110,28 @@ def judge_callback(
     *,
     secret: bytes,
     browser_nonce: str | None,
+    issued: Binding,
+    arrived: Binding,
     now_epoch: int,
     record_first_use: Callable[[], bool],
 ) -> Verdict:
-    """Decide a callback whose nonce we issued. `browser_nonce` is the nonce this browser's
-    pre-identification state carries (login-CSRF: a callback started in another browser must
-    not bind this one). `record_first_use` marks the nonce used and says whether it was the
-    first use; it runs only for an authentic, timely callback, so a forged one cannot burn
-    the nonce of the genuine one."""
+    """Decide a callback whose nonce we issued. The signature is checked with the return URL
+    the nonce was `issued` for: a result the bounce server sent elsewhere does not verify.
+    `browser_nonce` is the nonce this browser's pre-identification state carries
+    (login-CSRF: a callback started in another browser must not bind this one); `arrived`
+    is where the callback came from and to, which must be where the nonce was issued.
+    `record_first_use` marks the nonce used and says whether it was the first use; it runs
+    only for an authentic, timely callback in its place, so a forged or misplaced one
+    cannot burn the nonce of the genuine one."""
     result = callback.result
-    if not signature_matches(secret, result, callback.signature):
+    if not signature_matches(secret, result, callback.signature, return_url=issued.return_url):
         return Verdict(None, Rejection.BAD_SIGNATURE)
     if browser_nonce is None or browser_nonce != result.nonce:
         return Verdict(None, Rejection.OTHER_BROWSER)
+    if arrived.address != issued.address:
+        return Verdict(None, Rejection.OTHER_ADDRESS)
+    if arrived.return_url != issued.return_url:
+        return Verdict(None, Rejection.OTHER_RETURN_URL)
     if result.expires < now_epoch:
         return Verdict(None, Rejection.EXPIRED)
     if not record_first_use():

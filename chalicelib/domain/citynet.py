@@ -9,7 +9,7 @@ well-formed refusal); `transient` means we do not know (timeout, connection erro
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
 
@@ -52,6 +52,10 @@ class DeliverableResult(CallResult):
 class ServiceOrderResult(CallResult):
     # Set on success when the city network names an activation date of its own.
     activation_date: date | None = None
+    # An `ok` with `completed` False: the city network took the order and finishes it later
+    # (ON-API's RECEIVED), under its own `network_order_id`. Direct Activation answers at once.
+    completed: bool = True
+    network_order_id: str | None = None
 
 
 class CityNetworkClient(Protocol):
@@ -72,6 +76,34 @@ class CityNetworkClient(Protocol):
     def service_deactivate(
         self, access_id: str, service_uid: str, deactivation_date: date
     ) -> CallResult: ...
+
+    def network_order(self, network_order_id: str) -> ServiceOrderResult:
+        """How an order the network took for later stands now (asynchronous networks)."""
+        ...
+
+
+class NetworkOrderUpdate(BaseModel):
+    """What an asynchronous city network reports about one of our orders."""
+
+    model_config = ConfigDict(frozen=True)
+
+    order_id: str  # ours
+    result: ServiceOrderResult
+
+
+class OrderUpdates(CallResult):
+    """One pull of a network's order events: the updates in the network's order, and the
+    cursor the next pull starts from (to be stored only once the updates are applied)."""
+
+    updates: tuple[NetworkOrderUpdate, ...] = ()
+    cursor: str | None = None
+
+
+@runtime_checkable
+class OrderUpdatesFeed(Protocol):
+    """A city network that reports order outcomes later, as a feed (ON-API orderevents)."""
+
+    def order_updates(self, since: str | None) -> OrderUpdates: ...
 
 
 class CityNetworkClients(Protocol):

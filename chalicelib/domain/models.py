@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import unicodedata
+from collections.abc import Sequence
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
 
@@ -30,16 +32,27 @@ class Provider(Frozen):
     name: str = Field(min_length=1, max_length=200)
 
 
+Protocol = Literal["direct-activation-1.1", "on-api-2.6"]
+DIRECT_ACTIVATION: Protocol = "direct-activation-1.1"
+ON_API: Protocol = "on-api-2.6"
+
+
 class CityNetwork(Frozen):
     id: str = Field(pattern=ID_PATTERN)
     name: str = Field(min_length=1, max_length=200)
     api_url: str
-    bounce_url: str
+    # Where visitors are sent to be identified: Direct Activation's bounce server, or an
+    # ON-API network's web portal (docs/protocols/on-api.md, "Portal hand-over").
+    bounce_url: str = ""
+    portal_url: str | None = None
     ip_ranges: tuple[str, ...] = ()
-    # Names of secrets, never the secrets: "<ref>" resolves to "user:password" for the API and
-    # "<ref>/bounce" to the bounce HMAC key through the Secrets adapter.
+    # Names of secrets, never the secrets: "<ref>" resolves to "user:password" for the API,
+    # "<ref>/bounce" to the bounce HMAC key and "<ref>/portal" to the portal's pre-shared key
+    # through the Secrets adapter.
     credentials_ref: str
-    protocol: Literal["direct-activation-1.1"] = "direct-activation-1.1"
+    protocol: Protocol = DIRECT_ACTIVATION
+    # ON-API's `ko`: the network's own id in the hand-over (defaults to our id).
+    co_id: str | None = None
 
     @field_validator("ip_ranges")
     @classmethod
@@ -47,11 +60,31 @@ class CityNetwork(Frozen):
         return tuple(str(ipaddress.ip_network(r, strict=False)) for r in ranges)
 
     def contains(self, address: str) -> bool:
+        return self.match_length(address) is not None
+
+    def match_length(self, address: str) -> int | None:
+        """The prefix length of this network's most specific range holding `address`."""
         try:
             ip = ipaddress.ip_address(address)
         except ValueError:
-            return False
-        return any(ip in ipaddress.ip_network(r) for r in self.ip_ranges)
+            return None
+        lengths = [
+            network.prefixlen
+            for network in map(ipaddress.ip_network, self.ip_ranges)
+            if ip in network
+        ]
+        return max(lengths) if lengths else None
+
+
+def city_network_at(address: str, city_networks: Sequence[CityNetwork]) -> CityNetwork | None:
+    """The city network whose range holds `address`; when several do, the one with the
+    most specific range (a /24 carved out of another network's /8 is that /24's)."""
+    best: tuple[int, CityNetwork] | None = None
+    for city_network in city_networks:
+        length = city_network.match_length(address)
+        if length is not None and (best is None or length > best[0]):
+            best = (length, city_network)
+    return best[1] if best else None
 
 
 class Offer(Frozen):
@@ -143,6 +176,9 @@ class Activation(Frozen):
     requested_date: dt.date | None = None
     # Identifies the current attempt; a worker message for another attempt is stale.
     attempt_id: str | None = None
+    # The city network's own id of the order when it took it to finish later (ON-API: the
+    # order is RECEIVED); the activation stays pending until the network says how it ended.
+    network_order_id: str | None = None
 
 
 class Service(Frozen):
@@ -151,18 +187,34 @@ class Service(Frozen):
     name: str
 
 
-class Customer(Frozen):
-    """The base form's answers. `repr=False` keeps personal data out of accidental logs."""
+def _plain_line(value: str) -> str:
+    """One line of plain text: no control character (NUL, tab, newline...) and no format
+    character (bidirectional overrides and isolates, zero widths, the byte order mark),
+    which would make a name read as another wherever a provider shows it. Names are in
+    Latin script in the population register, so no script needs a joiner."""
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in value):
+        raise ValueError("must not contain a control or format character")
+    return value
 
-    first_name: str = Field(min_length=1, max_length=100)
-    last_name: str = Field(min_length=1, max_length=100)
-    personal_number: str = Field(pattern=r"^\d{12}$", repr=False)
-    email: str = Field(max_length=254, repr=False)
-    phone: str = Field(pattern=r"^\+\d{7,15}$", repr=False)
-    street_address: str = Field(min_length=1, max_length=200, repr=False)
-    postal_code: str = Field(pattern=r"^\d{5}$", repr=False)
-    city: str = Field(min_length=1, max_length=100, repr=False)
-    apartment_number: str | None = Field(default=None, pattern=r"^\d{4}$", repr=False)
+
+PlainLine = Annotated[str, AfterValidator(_plain_line)]
+
+
+class Customer(Frozen):
+    """The base form's answers. `repr=False` keeps personal data out of accidental logs.
+
+    Numbers are ASCII digits (`[0-9]`: a pattern's `\\d` also takes other scripts' digits).
+    """
+
+    first_name: PlainLine = Field(min_length=1, max_length=100)
+    last_name: PlainLine = Field(min_length=1, max_length=100)
+    personal_number: str = Field(pattern=r"^[0-9]{12}$", repr=False)
+    email: PlainLine = Field(max_length=254, repr=False)
+    phone: str = Field(pattern=r"^\+[0-9]{7,15}$", repr=False)
+    street_address: PlainLine = Field(min_length=1, max_length=200, repr=False)
+    postal_code: str = Field(pattern=r"^[0-9]{5}$", repr=False)
+    city: PlainLine = Field(min_length=1, max_length=100, repr=False)
+    apartment_number: str | None = Field(default=None, pattern=r"^[0-9]{4}$", repr=False)
     marketing_consent: bool = False
 
 

@@ -105,6 +105,14 @@ class ApiKeyStore(Protocol):
     def revoke(self, provider_id: str, key_id: str, at: datetime) -> None: ...
 
 
+class FeedCursors(Protocol):
+    """Where each city network's order-event feed was read up to."""
+
+    def get(self, city_network_id: str) -> str | None: ...
+
+    def put(self, city_network_id: str, cursor: str) -> None: ...
+
+
 class OneTimeTokens(Protocol):
     """Single-use values with an expiry: bounce nonces, idempotency keys, form submissions."""
 
@@ -116,6 +124,16 @@ class OneTimeTokens(Protocol):
 
     def put_value(self, key: str, value: dict[str, Any]) -> None:
         """Attach a value to a key already claimed (e.g. the answer to remember)."""
+
+
+class Counters(Protocol):
+    """Counts with an expiry: the customer web's orders per outlet and per address
+    (domain/order_limits.py)."""
+
+    def count(self, key: str, *, limit: int, expires_at: datetime) -> bool:
+        """Count one more under `key` unless it already holds `limit`; True if counted.
+        The first count of a key (or the first after its count expired) starts it afresh,
+        to expire at `expires_at`; later counts do not move that end."""
 
 
 class Secrets(Protocol):
@@ -142,6 +160,8 @@ class Deps(Protocol):
     def api_keys(self) -> ApiKeyStore: ...
     @property
     def clock(self) -> Clock: ...
+    @property
+    def feed_cursors(self) -> FeedCursors: ...
     @property
     def webhook_store(self) -> WebhookStore: ...
     @property

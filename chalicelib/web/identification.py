@@ -2,38 +2,50 @@
 (docs/protocols/direct-activation.md, "Identification").
 
 `GET /` sends a visitor whose address lies in a city network's ranges to its bounce URL with
-a single-use nonce, remembered server-side and in this browser's session. The callback binds
-the browser to the outlet only if domain.bounce accepts it; everything else continues
-unidentified and is logged with its reason, never with the uid or the message.
+a single-use nonce, remembered server-side (with the visitor's address and the return URL it
+was issued for) and in this browser's session. The callback binds the browser to the outlet
+only if domain.bounce accepts it; everything else continues unidentified and is logged with
+its reason, never with the uid or the message. A callback from another address or at
+another URL than the nonce's is explained to the visitor as well.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from chalice.app import Response
 
-from ..domain.bounce import Rejection, judge_callback, read_callback
+from ..domain.bounce import (
+    BINDING_REJECTIONS,
+    Binding,
+    Rejection,
+    judge_callback,
+    read_callback,
+)
 from ..domain.errors import NotFound
-from ..domain.models import CityNetwork
+from ..domain.models import CityNetwork, city_network_at
 from ..domain.ports import Catalog
-from .session import PRE_IDENTIFICATION_TTL_S, Identified
+from .errors import PageError
+from .pages import not_from_home_page, not_identified_page
+from .session import PRE_IDENTIFICATION_TTL_S, Identified, csrf_token, csrf_token_matches
 from .visit import Visit
 
 logger = logging.getLogger(__name__)
 
 CALLBACK_PATH = "/identify/callback"
+# What the nonce's record holds: what the callback is checked against.
+_ISSUED = ("city_network_id", "address", "return_url")
 
 
 def city_network_of(address: str, catalog: Catalog) -> CityNetwork | None:
-    for city_network in catalog.list_city_networks():
-        if city_network.contains(address):
-            return city_network
-    return None
+    """The visitor's city network by address; the most specific range wins."""
+    return city_network_at(address, catalog.list_city_networks())
 
 
 def bounce_location(bounce_url: str, return_url: str, nonce: str) -> str:
@@ -53,10 +65,15 @@ def landing(visit: Visit) -> Response:
         visit.keep(visit.ensure_session().unidentified())
         return visit.redirect("/offers")
     nonce = secrets.token_urlsafe(32)
+    where = _here(visit)
     visit.adapters.tokens.claim(
         f"nonce:{nonce}",
         visit.now + timedelta(seconds=PRE_IDENTIFICATION_TTL_S),
-        {"city_network_id": city_network.id},
+        {
+            "city_network_id": city_network.id,
+            "address": where.address,
+            "return_url": where.return_url,
+        },
     )
     visit.keep(
         replace(
@@ -65,14 +82,35 @@ def landing(visit: Visit) -> Response:
             pre_expires=visit.now_epoch + PRE_IDENTIFICATION_TTL_S,
         )
     )
-    return_url = visit.base_url() + CALLBACK_PATH
-    return visit.redirect(bounce_location(city_network.bounce_url, return_url, nonce))
+    return visit.redirect(bounce_location(city_network.bounce_url, where.return_url, nonce))
+
+
+def _here(visit: Visit) -> Binding:
+    """This request's address and our callback URL as this request reaches us."""
+    return Binding(address=visit.source_ip, return_url=visit.base_url() + CALLBACK_PATH)
+
+
+def _issued(record: Mapping[str, Any] | None) -> tuple[str, Binding] | None:
+    """The city network and the binding a nonce was issued with; None: not one of ours."""
+    values = [(record or {}).get(name) for name in _ISSUED]
+    if not all(isinstance(value, str) for value in values):
+        return None
+    network, address, return_url = (str(value) for value in values)
+    return network, Binding(address=address, return_url=return_url)
 
 
 def _continue_unidentified(visit: Visit, reason: Rejection | str) -> Response:
     level = logging.INFO if reason in (Rejection.NOT_FOUND,) else logging.WARNING
     logger.log(level, "bounce callback not accepted: %s", reason, extra={"reason": str(reason)})
+    session = visit.session
+    if session is not None and session.identified is not None:
+        # A callback that identifies nobody takes nothing away either: another site can make
+        # the browser open one.
+        return visit.redirect("/offers")
     visit.keep(visit.ensure_session().unidentified())
+    if reason in BINDING_REJECTIONS:
+        # Scenario 4, with the reason: the identification went astray on the way back.
+        return visit.html(not_identified_page(visit.context("/offers")))
     return visit.redirect("/offers")
 
 
@@ -83,11 +121,12 @@ def callback(visit: Visit) -> Response:
         return _continue_unidentified(visit, Rejection.MALFORMED)
     nonce = signed.result.nonce
     tokens = visit.adapters.tokens
-    issued = tokens.get(f"nonce:{nonce}")
-    if not issued or not isinstance(issued.get("city_network_id"), str):
+    issued = _issued(tokens.get(f"nonce:{nonce}"))
+    if issued is None:
         return _continue_unidentified(visit, Rejection.UNKNOWN_NONCE)
+    city_network_id, binding = issued
     try:
-        city_network = visit.adapters.catalog.get_city_network(issued["city_network_id"])
+        city_network = visit.adapters.catalog.get_city_network(city_network_id)
         secret = visit.adapters.secrets.get(f"{city_network.credentials_ref}/bounce")
     except NotFound:
         logger.error("no bounce secret for the city network", extra={"reason": "no_secret"})
@@ -97,6 +136,8 @@ def callback(visit: Visit) -> Response:
         signed,
         secret=secret.encode(),
         browser_nonce=session.pending_nonce(visit.now_epoch) if session else None,
+        issued=binding,
+        arrived=_here(visit),
         now_epoch=visit.now_epoch,
         record_first_use=lambda: tokens.claim(
             f"nonce-used:{nonce}",
@@ -111,7 +152,28 @@ def callback(visit: Visit) -> Response:
     return visit.redirect("/offers")
 
 
+def about_not_ordering_from_home(visit: Visit) -> Response:
+    """`GET /unidentified`: what "I am not ordering from home" does, and its button. Changes
+    nothing: a link or an image on another site can make a browser GET this."""
+    session = visit.session
+    if session is None or session.identified is None:
+        return visit.redirect("/offers")
+    token = csrf_token(session, visit.adapters.signing_key)
+    return visit.html(not_from_home_page(visit.context("/unidentified"), token))
+
+
 def not_ordering_from_home(visit: Visit) -> Response:
-    """ "Jag beställer inte hemifrån": forget the outlet, continue unidentified."""
-    visit.keep(visit.ensure_session().unidentified())
+    """`POST /unidentified`, "Jag beställer inte hemifrån": forget the outlet, continue
+    unidentified. Only from our own page (its CSRF token): another site must not be able to
+    make the visitor forget it."""
+    from .order_form import parse_form_body  # the form's modules, only for this POST
+
+    raw = visit.request.raw_body
+    fields = parse_form_body(raw.encode() if isinstance(raw, str) else raw)
+    given = fields.get("csrf_token") or []
+    session = visit.session
+    key = visit.adapters.signing_key
+    if session is None or len(given) != 1 or not csrf_token_matches(session, key, given[0]):
+        raise PageError(403, "missing or wrong CSRF token")
+    visit.keep(session.unidentified())
     return visit.redirect("/offers", status=303)

@@ -18,7 +18,7 @@ from ..domain.models import Category, Offer
 from ..domain.ordering import Access, OffersView
 from ..domain.ports import Catalog
 from .pages import OfferCard, OffersPage, choose_network_page, offers_page
-from .session import CachedCall, PortAnswer, Session, clip
+from .session import CachedCall, PortAnswer, Session, clip, csrf_token
 from .visit import Visit
 
 
@@ -78,6 +78,7 @@ def _identified(visit: Visit, session: Session) -> Response:
         groups=_groups(deps.catalog, view.by_category, port.service_uids),
         port_message=port.message,
         port_unknown=port.unknown,
+        csrf_token=csrf_token(session, deps.signing_key),
     )
     return visit.html(offers_page(visit.context("/offers"), page))
 

@@ -3,15 +3,17 @@
 Identified visitors get one `service_deliverable` per offer per session (kept in the session
 and handed to place_order for the audit trail); a not-deliverable offer shows why and never a
 form, and a POST to it stores nothing (scenario 3). Validation is the domain's
-(domain.forms); this module only parses the body, checks CSRF and deduplicates submissions.
+(domain.forms); this module only parses the body, checks CSRF and the form's signed
+submission id (ours, for this offer and session; anything else is refused before any
+city-network call), deduplicates submissions and keeps to the hourly order limits
+(domain.order_limits).
 """
 
 from __future__ import annotations
 
-import re
-import secrets
+import logging
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, quote
@@ -24,28 +26,41 @@ from ..domain.clock import today_in_sweden
 from ..domain.forms import ComposedForm, FormRejected, compose_form, validate_submission
 from ..domain.ids import new_order_id
 from ..domain.models import Deliverability, Offer
+from ..domain.order_limits import OrderLimits, take_order_allowance
 from ..domain.ordering import Access, OrderRequest
 from .errors import PageError
 from .offers import provider_names
-from .pages import FormPage, form_page, not_deliverable_page
+from .pages import (
+    FormPage,
+    form_page,
+    not_deliverable_page,
+    order_limit_page,
+    submission_refused_page,
+)
 from .session import (
     DeliverabilityAnswer,
     Session,
+    Submission,
     csrf_token,
     csrf_token_matches,
+    read_submission_token,
     receipt_token,
     receipt_token_hash,
     submission_key,
+    submission_token,
 )
 from .visit import Visit
 
 if TYPE_CHECKING:
     from ..domain.forms import FormDefinitions
 
+logger = logging.getLogger(__name__)
+
 MAX_BODY_BYTES = 64 * 1024
 MAX_FIELDS = 200
-SUBMISSION_TTL = timedelta(hours=1)
-_SUBMISSION_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+# How long a sent form's order outlives the form's own expiry: a double submit of a form
+# still accepted always finds its first order.
+SUBMISSION_MARGIN = timedelta(minutes=1)
 
 
 def _access(session: Session | None) -> Access | None:
@@ -101,8 +116,8 @@ def _form_response(
         provider_name=provider_names(deps.catalog, [offer.provider_id])[offer.provider_id],
         form=_composed(visit, offer),
         identified=session.identified is not None,
-        csrf_token=csrf_token(session, visit.adapters.signing_key),
-        submission_id=secrets.token_urlsafe(24),
+        csrf_token=csrf_token(session, deps.signing_key),
+        submission_id=submission_token(session, deps.signing_key, offer.id, visit.now_epoch),
         today=today_in_sweden(deps.clock),
         values=values or (rejected.values if rejected else {}),
         errors=rejected.errors if rejected else {},
@@ -156,6 +171,15 @@ def submit_form(visit: Visit, offer_id: str) -> Response:
         raise PageError(403, "missing or wrong CSRF token")
     access = _access(session)
     offer = _offer(visit, offer_id, access)
+    submission = read_submission_token(
+        session, key, offer.id, _single(fields, "submission_id"), visit.now_epoch
+    )
+    if submission is None:
+        # Not a form we rendered for this offer in this session (chosen, edited, expired):
+        # nothing is checked with the city network, nothing is stored.
+        logger.warning("order form refused: submission id not ours", extra={"reason": "id"})
+        ctx = visit.context(f"/order/{offer.id}")
+        return visit.html(submission_refused_page(ctx, offer), status=400)
     prior_calls: list[CallResult] = []
     if access is not None:
         answer, call = _deliverability(visit, session, access, offer)
@@ -172,20 +196,15 @@ def submit_form(visit: Visit, offer_id: str) -> Response:
     if isinstance(result, FormRejected):
         return _form_response(visit, session, offer, rejected=result, status=422)
 
-    submission_id = _single(fields, "submission_id")
-    if submission_id is None or not _SUBMISSION_ID.match(submission_id):
-        raise PageError(400, "missing or malformed submission id")
-    dedupe_key = submission_key(session, submission_id)
-    order_id = new_order_id(visit.now)
-    if not visit.adapters.tokens.claim(
-        dedupe_key, visit.now + SUBMISSION_TTL, {"order_id": order_id}
-    ):
+    dedupe_key = submission_key(session, submission.id)
+    if deps.tokens.get(dedupe_key) is not None:
         # The same rendered form again (double click, reload of the POST): its first order.
-        earlier = visit.adapters.tokens.get(dedupe_key) or {}
-        earlier_id = earlier.get("order_id")
-        if not isinstance(earlier_id, str):
-            raise PageError(409, "submission already being processed")
-        return _to_receipt(visit, earlier_id)
+        return _earlier_order(visit, dedupe_key)
+    if (refused := _over_the_limit(visit, access)) is not None:
+        return refused
+    order_id = new_order_id(visit.now)
+    if not deps.tokens.claim(dedupe_key, _claimed_until(submission), {"order_id": order_id}):
+        return _earlier_order(visit, dedupe_key)
 
     token = receipt_token(key, order_id)
     request = OrderRequest(
@@ -205,6 +224,32 @@ def submit_form(visit: Visit, offer_id: str) -> Response:
         receipt_token_hash=receipt_token_hash(token),
     )
     return _to_receipt(visit, order.id)
+
+
+def _claimed_until(submission: Submission) -> datetime:
+    """The claim outlives the form's token: a spent id never finds an unclaimed key."""
+    return datetime.fromtimestamp(submission.expires, UTC) + SUBMISSION_MARGIN
+
+
+def _earlier_order(visit: Visit, dedupe_key: str) -> Response:
+    earlier = visit.adapters.tokens.get(dedupe_key) or {}
+    earlier_id = earlier.get("order_id")
+    if not isinstance(earlier_id, str):
+        raise PageError(409, "submission already being processed")
+    return _to_receipt(visit, earlier_id)
+
+
+def _over_the_limit(visit: Visit, access: Access | None) -> Response | None:
+    """The 429 page when this order is one too many for its outlet or address this hour."""
+    settings = visit.adapters.settings
+    limits = OrderLimits(settings.orders_per_access_per_hour, settings.orders_per_address_per_hour)
+    reached = take_order_allowance(
+        visit.adapters.counters, limits, access=access, address=visit.source_ip, now=visit.now
+    )
+    if reached is None:
+        return None
+    logger.warning("order refused: %s reached", reached, extra={"reason": str(reached)})
+    return visit.html(order_limit_page(visit.context()), status=429)
 
 
 def _to_receipt(visit: Visit, order_id: str) -> Response:

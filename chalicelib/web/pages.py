@@ -62,6 +62,8 @@ class OffersPage:
     groups: Sequence[tuple[str, Sequence[OfferCard]]]
     port_message: str | None = None
     port_unknown: bool = False
+    # The CSRF token of the "not ordering from home" button (identified visitors only).
+    csrf_token: str = ""
 
 
 def offers_page(ctx: PageContext, page: OffersPage) -> str:
@@ -71,6 +73,17 @@ def offers_page(ctx: PageContext, page: OffersPage) -> str:
 def choose_network_page(ctx: PageContext, networks: Sequence[CityNetwork]) -> str:
     choices = [(urlencode({"city_network": n.id}), n.name) for n in networks]
     return render_page(ctx, "choose_network.html", choices=choices)
+
+
+def not_identified_page(ctx: PageContext) -> str:
+    """Scenario 4 after a bounce callback that came back from another connection or to
+    another address than the identification was started from."""
+    return render_page(ctx, "not_identified.html")
+
+
+def not_from_home_page(ctx: PageContext, csrf_token: str) -> str:
+    """What "I am not ordering from home" does, with the button that does it (a POST)."""
+    return render_page(ctx, "not_from_home.html", csrf_token=csrf_token)
 
 
 # --- the order form ---------------------------------------------------------------------
@@ -105,6 +118,16 @@ def form_page(ctx: PageContext, page: FormPage) -> str:
         errors=error_summary(ctx.language, page.form, page.errors),
         fieldsets=[fieldset_view(ctx.language, fs, answers) for fs in page.form.fieldsets],
     )
+
+
+def submission_refused_page(ctx: PageContext, offer: Offer) -> str:
+    """A form sent with a submission id we did not issue for it (or one no longer valid)."""
+    return render_page(ctx, "submission_refused.html", offer=offer)
+
+
+def order_limit_page(ctx: PageContext) -> str:
+    """An order over the hourly limit of its outlet or address (domain/order_limits.py)."""
+    return render_page(ctx, "order_limit.html")
 
 
 def not_deliverable_page(ctx: PageContext, offer: Offer, answer: Deliverability) -> str:
@@ -167,6 +190,10 @@ __all__ = [
     "error_page",
     "form_page",
     "not_deliverable_page",
+    "not_from_home_page",
+    "not_identified_page",
     "offers_page",
+    "order_limit_page",
     "receipt_page",
+    "submission_refused_page",
 ]

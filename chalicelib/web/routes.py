@@ -43,6 +43,13 @@ def identify_callback() -> Response:
 
 
 @bp.route("/unidentified", methods=["GET"])
+def about_not_ordering_from_home() -> Response:
+    from . import identification
+
+    return _handle(identification.about_not_ordering_from_home)
+
+
+@bp.route("/unidentified", methods=["POST"], content_types=FORM_POST)
 def not_ordering_from_home() -> Response:
     from . import identification
 

@@ -3,8 +3,9 @@
 Compact JSON, base64url, then `.` and the base64url HMAC-SHA256 under the app's signing key.
 It carries the identified access (only ever written after a verified bounce), the
 pre-identification nonce that binds a bounce callback to this browser (login-CSRF), the
-secret behind the form's CSRF token, and what this visit already learned from the city
-network (one `port_status`, one `service_deliverable` per offer), so reloads make no calls.
+secret behind the form's CSRF token and its signed submission ids, and what this visit
+already learned from the city network (one `port_status`, one `service_deliverable` per
+offer), so reloads make no calls.
 Those answers are typed (PortAnswer, DeliverabilityAnswer, CachedCall); their one- and
 two-letter aliases keep the cookie small.
 """
@@ -16,6 +17,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import re
 import secrets
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -28,6 +30,8 @@ from ..domain.models import Deliverability
 COOKIE_NAME = "sf_session"
 SESSION_TTL_S = 2 * 3600
 PRE_IDENTIFICATION_TTL_S = 5 * 60
+# How long a rendered order form may be sent: as long as the session lasts at most.
+SUBMISSION_TTL_S = SESSION_TTL_S
 # Browsers drop cookies above 4096 bytes; keep a margin for the attributes.
 MAX_COOKIE_VALUE = 3800
 MAX_CACHED_OFFERS = 12
@@ -319,6 +323,51 @@ def receipt_token_matches(key: bytes, order_id: str, token: str | None) -> bool:
 
 def receipt_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One rendering of an order form, as its signed token names it."""
+
+    id: str
+    expires: int
+
+
+_SUBMISSION_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+_EPOCH = re.compile(r"[1-9][0-9]{0,11}")
+
+
+def _submission_mac(
+    key: bytes, session: Session, offer_id: str, submission_id: str, expires: int
+) -> str:
+    signed = json.dumps([session.csrf, offer_id, submission_id, expires], separators=(",", ":"))
+    return _b64(_mac(key, "submission", signed.encode()))
+
+
+def submission_token(session: Session, key: bytes, offer_id: str, now_epoch: int) -> str:
+    """The order form's submission id: a random id of ours, signed with the offer and an
+    expiry and bound to this session, so a client cannot choose one."""
+    submission_id = secrets.token_urlsafe(18)
+    expires = now_epoch + SUBMISSION_TTL_S
+    mac = _submission_mac(key, session, offer_id, submission_id, expires)
+    return f"{submission_id}.{expires}.{mac}"
+
+
+def read_submission_token(
+    session: Session, key: bytes, offer_id: str, token: str | None, now_epoch: int
+) -> Submission | None:
+    """The submission a token names, if we issued it to this session for this offer and it
+    has not expired; None for anything else."""
+    parts = (token or "").split(".")
+    if len(parts) != 3 or len(token or "") > 200:
+        return None
+    submission_id, expires_text, mac = parts
+    if not _SUBMISSION_ID.fullmatch(submission_id) or not _EPOCH.fullmatch(expires_text):
+        return None
+    expires = int(expires_text)
+    if not _same(_submission_mac(key, session, offer_id, submission_id, expires), mac):
+        return None
+    return Submission(submission_id, expires) if expires >= now_epoch else None
 
 
 def submission_key(session: Session, submission_id: str) -> str:

@@ -58,7 +58,8 @@ def launched_stack(
     log_path.parent.mkdir(parents=True, exist_ok=True)
     ready = Path(tempfile.mkdtemp(prefix="local-stack-")) / "ready.json"
     ports = ["--port", "0", "--moto-port", "0", "--emulator-api-port", "0"]
-    ports += ["--emulator-bounce-port", "0", "--ready-file", str(ready)]
+    ports += ["--emulator-bounce-port", "0", "--emulator-onapi-port", "0"]
+    ports += ["--ready-file", str(ready)]
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", module, *ports],

@@ -1,12 +1,20 @@
-"""Demo data for the local stack: the demo city network, two providers and their offers."""
+"""Demo data for the local stack: the demo city networks (Direct Activation and ON-API),
+two providers and their offers."""
 
 from __future__ import annotations
 
-from chalicelib.domain.models import Category, CityNetwork, Offer, Provider
+from chalicelib.domain.models import ON_API, Category, CityNetwork, Offer, Provider
 from chalicelib.domain.ports import Catalog
 
 DEMO_CITY_NETWORK_ID = "demo-stadsnat"
 DEMO_CREDENTIALS_REF = "demo-stadsnat/api"
+# The Direct Activation demo outlets are 127.0.0.x, the ON-API ones 127.0.1.x: disjoint, so
+# a visitor's address names one network whatever order the catalog lists them in.
+DEMO_IP_RANGE = "127.0.0.0/24"
+DEMO_ONAPI_ID = "demo-onapi"
+# "<ref>" is the API's user:password, "<ref>/portal" the portal's pre-shared key.
+DEMO_ONAPI_CREDENTIALS_REF = "demo-onapi/api"
+DEMO_ONAPI_IP_RANGE = "127.0.1.0/24"
 
 PROVIDERS = (
     Provider(id="demo-tl", name="Demo TL"),
@@ -67,9 +75,73 @@ def demo_city_network(api_url: str, bounce_url: str) -> CityNetwork:
         name="Demo Stadsnät",
         api_url=api_url,
         bounce_url=bounce_url,
-        ip_ranges=("127.0.0.0/8",),
+        ip_ranges=(DEMO_IP_RANGE,),
         credentials_ref=DEMO_CREDENTIALS_REF,
     )
+
+
+def demo_on_api_network(api_url: str, portal_url: str, co_id: str) -> CityNetwork:
+    """`api_url` is the versioned base (…/onapi/2.6/); `co_id` the network's `ko`."""
+    return CityNetwork(
+        id=DEMO_ONAPI_ID,
+        name="Demo ON-API-nät",
+        protocol=ON_API,
+        api_url=api_url,
+        portal_url=portal_url,
+        co_id=co_id,
+        ip_ranges=(DEMO_ONAPI_IP_RANGE,),
+        credentials_ref=DEMO_ONAPI_CREDENTIALS_REF,
+    )
+
+
+def on_api_offers(city_network_id: str = DEMO_ONAPI_ID) -> list[Offer]:
+    """The demo providers' offers in the ON-API network, by the emulator's service names
+    (infra/local/demo-onapi.json)."""
+
+    def offer(**fields: object) -> Offer:
+        return Offer.model_validate({"city_network_id": city_network_id, **fields})
+
+    return [
+        offer(
+            id="demo-tl-onapi-internet-100",
+            provider_id="demo-tl",
+            service_uid="BB-100-100",
+            category=Category.INTERNET,
+            name="Bredband 100/100",
+            monthly_price_sek=299,
+            binding_months=12,
+            extension_form_id="demo-tl",
+        ),
+        offer(
+            id="demo-tl-onapi-telefoni",
+            provider_id="demo-tl",
+            service_uid="VOIP",
+            category=Category.TELEPHONY,
+            name="IP-telefoni",
+            monthly_price_sek=99,
+            binding_months=0,
+            extension_form_id="demo-tl",
+        ),
+        offer(
+            id="demo-tl-onapi-tv",
+            provider_id="demo-tl",
+            service_uid="IPTV",
+            category=Category.TV,
+            name="IPTV bas",
+            monthly_price_sek=149,
+            binding_months=6,
+            extension_form_id="demo-tl",
+        ),
+        offer(
+            id="fiber-ab-onapi-internet-1000",
+            provider_id="fiber-ab",
+            service_uid="BB-1000-1000",
+            category=Category.INTERNET,
+            name="Fiber 1000/1000",
+            monthly_price_sek=449,
+            binding_months=24,
+        ),
+    ]
 
 
 def seed_catalog(catalog: Catalog, api_url: str, bounce_url: str) -> None:
@@ -77,4 +149,11 @@ def seed_catalog(catalog: Catalog, api_url: str, bounce_url: str) -> None:
     for provider in PROVIDERS:
         catalog.put_provider(provider)
     for offer in offers():
+        catalog.put_offer(offer)
+
+
+def seed_on_api_network(catalog: Catalog, api_url: str, portal_url: str, co_id: str) -> None:
+    """The ON-API demo network and its offers (after `seed_catalog`: the providers)."""
+    catalog.put_city_network(demo_on_api_network(api_url, portal_url, co_id))
+    for offer in on_api_offers():
         catalog.put_offer(offer)

@@ -1,8 +1,10 @@
 """The whole local stack in one process: `python -m infra.local.stack` (what `make run` does).
 
 moto's server (DynamoDB + SQS) with the table and queues created, the city-network
-emulator with the demo outlets, the app served with real peer addresses, the SQS worker,
-and the demo data. Ctrl-C (or SIGTERM) stops all of it.
+emulators (Direct Activation with the demo outlets, ON-API with its demo accesses), the app
+served with real peer addresses, the SQS worker, the stream relay, the scheduled handlers
+(the ON-API order-event poller, every 2 s) and the demo data. Ctrl-C (or SIGTERM) stops
+all of it.
 """
 
 from __future__ import annotations
@@ -34,7 +36,9 @@ class LocalStack:
     moto_port: int = 8020
     emulator_api_port: int = 8010
     emulator_bounce_port: int = 8011
+    emulator_onapi_port: int = 8012
     outlets: Path = DEMO_OUTLETS
+    poll_interval_s: float = 2.0
     urls: dict[str, str] = field(default_factory=dict)
     api_key: str = ""
     _stoppers: list[Any] = field(default_factory=list)
@@ -44,11 +48,14 @@ class LocalStack:
         self._start_moto()
         queue_urls = self._create_table_and_queues()
         emulator = self._start_emulator()
+        onapi = self._start_onapi_emulator()
         app_server = self._bind_app()
         self._seed(emulator.api_url, emulator.bounce_url)
+        self._seed_onapi(onapi)
         app_server.start()
         self._start_worker(queue_urls)
         self._start_webhooks()
+        self._start_schedules()
         return self
 
     def stop(self) -> None:
@@ -75,6 +82,11 @@ class LocalStack:
             "SECRET_DEMO_STADSNAT_API": f"{DEMO_API_USER}:{DEMO_API_PASSWORD}",
             "SECRET_DEMO_STADSNAT_API_BOUNCE": DEMO_BOUNCE_SECRET,
             "SECRET_APP_SIGNING_KEY": secrets.token_urlsafe(32),
+            # Locally every browser comes from 127.0.0.1 and a handful of demo outlets stand
+            # for every customer (the e2e tests, the benchmarks' load): the hourly order
+            # limits (ORDERS_PER_*_PER_HOUR) would stop the demo, not an abuser.
+            "ORDERS_PER_ACCESS_PER_HOUR": "100000",
+            "ORDERS_PER_ADDRESS_PER_HOUR": "100000",
         }
         for name, value in defaults.items():
             os.environ.setdefault(name, value)
@@ -124,6 +136,22 @@ class LocalStack:
         self._stoppers.append(emulator.stop)
         return emulator
 
+    def _start_onapi_emulator(self) -> Any:
+        from infra.local.emulator_onapi import OnApiEmulator, load_config
+
+        emulator = OnApiEmulator(load_config(), host=self.host, port=self.emulator_onapi_port)
+        emulator.start()
+        self._stoppers.append(emulator.stop)
+        self.urls["onapi_api"] = emulator.api_url
+        self.urls["onapi_portal"] = emulator.portal_url
+        self.urls["onapi_emulator"] = emulator.base_url
+        # The secrets are this emulator's (never a stale value from the shell): "<ref>" the
+        # API's user:password, "<ref>/portal" the portal's pre-shared key.
+        user, password = emulator.auth
+        os.environ["SECRET_DEMO_ONAPI_API"] = f"{user}:{password}"
+        os.environ["SECRET_DEMO_ONAPI_API_PORTAL"] = emulator.state.config.portal.key
+        return emulator
+
     def _bind_app(self) -> Any:
         from infra.local.appserver import AppServer
 
@@ -136,7 +164,9 @@ class LocalStack:
         self.urls["app"] = server.url
         os.environ.setdefault("PUBLIC_BASE_URL", server.url)
         # Webhooks may call loopback here (STAGE=local), but never the stack's own services.
-        own = [self.urls[name] for name in ("app", "moto", "emulator_api", "bounce")]
+        own = [
+            self.urls[name] for name in ("app", "moto", "emulator_api", "bounce", "onapi_emulator")
+        ]
         os.environ["LOCAL_SERVICE_PORTS"] = ",".join(
             str(urlsplit(url).port) for url in own if url and urlsplit(url).port
         )
@@ -162,6 +192,17 @@ class LocalStack:
             "local demo key",
             SystemClock(),
             key=os.environ.get("DEMO_API_KEY") or None,
+        )
+
+    def _seed_onapi(self, emulator: Any) -> None:
+        from chalicelib.composition import adapters
+        from infra.local.seed import seed_on_api_network
+
+        seed_on_api_network(
+            adapters().catalog,
+            emulator.api_url,
+            emulator.portal_url,
+            emulator.state.config.ko,
         )
 
     def _start_worker(self, queue_urls: dict[str, str]) -> None:
@@ -198,6 +239,15 @@ class LocalStack:
         self.urls["stream_handlers"] = ", ".join(poller.handlers) or "(none)"
         self._stoppers.append(poller.stop)
 
+    def _start_schedules(self) -> None:
+        """The app's scheduled handlers (the ON-API order-event poller) every few seconds."""
+        from infra.local.schedules import ScheduleRunner
+
+        runner = ScheduleRunner(self._app_module.app, interval_s=self.poll_interval_s).start()
+        handlers = ", ".join(runner.handlers) or "(none)"
+        self.urls["scheduled_handlers"] = f"{handlers} (every {self.poll_interval_s:g} s)"
+        self._stoppers.append(runner.stop)
+
     def describe(self) -> dict[str, str]:
         return {**self.urls, "api_key": self.api_key}
 
@@ -215,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--moto-port", type=int, default=8020)
     parser.add_argument("--emulator-api-port", type=int, default=8010)
     parser.add_argument("--emulator-bounce-port", type=int, default=8011)
+    parser.add_argument("--emulator-onapi-port", type=int, default=8012)
     parser.add_argument("--outlets", type=Path, default=DEMO_OUTLETS)
     parser.add_argument("--ready-file", type=Path, help="write the URLs and key here as JSON")
     parser.add_argument(
@@ -234,6 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         moto_port=args.moto_port,
         emulator_api_port=args.emulator_api_port,
         emulator_bounce_port=args.emulator_bounce_port,
+        emulator_onapi_port=args.emulator_onapi_port,
         outlets=args.outlets,
     )
     stopped = threading.Event()
@@ -299,10 +351,14 @@ def _banner(info: dict[str, str], admin_env_file: Path | None = None) -> str:
             f"  City-network API:    {info['emulator_api']}",
             f"  Emulator call log:   {info['emulator_api']}_emulator/calls",
             f"  Bounce server:       {info['bounce']}",
+            f"  ON-API network API:  {info['onapi_api']}",
+            f"  ON-API portal:       {info['onapi_portal']}",
+            f"  ON-API call log:     {info['onapi_emulator']}/_emulator/calls",
             f"  moto (DynamoDB/SQS): {info['moto']}",
             f"  SQS worker queues:   {info['worker_queues']}",
             f"  demo-tl API key:     {info['api_key']}{key_note}",
             f"  Table stream relay:  {info.get('stream_handlers', '(off)')}",
+            f"  Scheduled handlers:  {info.get('scheduled_handlers', '(off)')}",
             f"  demo-tl webhook:     {info.get('demo_webhook', '(none)')}",
             *(
                 [f"  demo-tl webhook key: {info['demo_webhook_secret']}  (generated)"]

@@ -61,6 +61,7 @@ class RunningStack:
     api_key: str
     emulator: RemoteEmulator
     log_path: Path
+    info: dict[str, Any]  # everything the stack's ready file says (URLs, handlers)
 
 
 @pytest.fixture(scope="session")
@@ -76,6 +77,7 @@ def local_stack() -> Iterator[RunningStack]:
             api_key=info["api_key"],
             emulator=RemoteEmulator(info["emulator_api"]),
             log_path=log_path,
+            info=info,
         )
 
 

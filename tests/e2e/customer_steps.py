@@ -38,7 +38,23 @@ def arrive_as(page: Any, app_url: str, address: str, shot: str) -> None:
     shoot(page, f"{shot}-1-bounce-chooser")
     page.click(f"a:has-text('{address}:')")
     page.wait_for_url(re.compile(r".*/offers.*"))
+    choose_city_network(page)
     shoot(page, f"{shot}-2-offers")
+
+
+def choose_city_network(page: Any, name: str = "Demo Stadsnät") -> None:
+    """An unidentified visitor picks the city network when the stack has several (the
+    local stack has a Direct Activation and an ON-API network)."""
+    if page.locator("h1:has-text('Välj ditt stadsnät')").count():
+        page.click(f"a:has-text('{name}')")
+        page.wait_for_url(re.compile(r".*/offers\?city_network=.*"))
+
+
+def not_ordering_from_home(page: Any) -> None:
+    """Press "Jag beställer inte hemifrån" (a button: it posts, with the page's CSRF token)."""
+    page.click("button:has-text('Jag beställer inte hemifrån')")
+    page.wait_for_url(re.compile(r".*/offers.*"))
+    choose_city_network(page)
 
 
 def see(page: Any, selector: str) -> None:

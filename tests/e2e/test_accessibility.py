@@ -9,7 +9,14 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.customer_steps import AXE, arrive_as, fill_customer, see, submit
+from tests.e2e.customer_steps import (
+    AXE,
+    arrive_as,
+    fill_customer,
+    not_ordering_from_home,
+    see,
+    submit,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -70,6 +77,10 @@ def test_customer_pages_have_no_serious_accessibility_violations(local_stack: An
     found["error page"] = serious_violations(page)
 
     page.goto(local_stack.app_url + "/unidentified")
+    see(page, "button:has-text('Jag beställer inte hemifrån')")
+    found["not ordering from home"] = serious_violations(page)
+
+    not_ordering_from_home(page)
     see(page, "text=hanterar beställningen manuellt")
     found["offers (unidentified)"] = serious_violations(page)
 

@@ -12,6 +12,7 @@ from tests.e2e.customer_steps import (
     api_calls,
     arrive_as,
     fill_customer,
+    not_ordering_from_home,
     order_id_of,
     provider_order,
     provider_orders,
@@ -138,7 +139,7 @@ def test_identified_visitor_can_order_as_not_from_home(local_stack: Any, page: A
     arrive_as(page, local_stack.app_url, "127.0.0.2", "s4b")
     calls_when_identified = len(api_calls(local_stack.emulator))
 
-    page.click("a:has-text('Jag beställer inte hemifrån')")
+    not_ordering_from_home(page)
 
     see(page, "text=hanterar beställningen manuellt")
     page.click("a[href='/order/demo-tl-telefoni']")

@@ -13,7 +13,7 @@ import pytest
 
 from chalicelib.composition import AwsAdapters
 from chalicelib.domain.api_keys import authenticate
-from chalicelib.domain.errors import Unauthorized
+from chalicelib.domain.errors import NotFound, Unauthorized
 from chalicelib.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -154,3 +154,89 @@ def test_mistakes_are_reported_without_a_traceback(env: dict[str, str], tmp_path
     assert "city_network_id" in invalid.stderr
     wrong_id = admin(env, "revoke-key", "--provider", "nobody", "--key-id", "key_000000000000")
     assert wrong_id.returncode == 1
+
+
+def test_operator_creates_an_on_api_city_network(env: dict[str, str]) -> None:
+    # When the operator creates an ON-API city network without naming its ko
+    created = admin(
+        env,
+        "create-city-network",
+        "--id", "ko-net",
+        "--name", "KO-nätet",
+        "--protocol", "on-api-2.6",
+        "--api-url", "https://co.example/onapi/2.6/",
+        "--portal-url", "https://co.example/portal",
+        "--credentials-ref", "ko-net/api",
+        "--ip-range", "10.1.0.0/16",
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    assert "ko-net (on-api-2.6) saved" in created.stdout
+    # Then it is stored as ON-API, with its portal and our id as its ko
+    stored = adapters(env).catalog.get_city_network("ko-net")
+    assert stored.protocol == "on-api-2.6"
+    assert (stored.api_url, stored.portal_url) == (
+        "https://co.example/onapi/2.6/",
+        "https://co.example/portal",
+    )
+    assert (stored.co_id, stored.bounce_url, stored.ip_ranges) == ("ko-net", "", ("10.1.0.0/16",))
+    # And a given ko is kept; the protocol defaults to Direct Activation
+    named = admin(
+        env,
+        "create-city-network",
+        "--id", "ko-net",
+        "--name", "KO-nätet",
+        "--protocol", "on-api-2.6",
+        "--api-url", "https://co.example/onapi/2.6/",
+        "--portal-url", "https://co.example/portal",
+        "--co-id", "KO.42",
+        "--credentials-ref", "ko-net/api",
+    )  # fmt: skip
+    assert named.returncode == 0, named.stderr
+    assert adapters(env).catalog.get_city_network("ko-net").co_id == "KO.42"
+    direct = admin(
+        env,
+        "create-city-network",
+        "--id", "da-net",
+        "--name", "DA-nätet",
+        "--api-url", "https://da.example/api",
+        "--bounce-url", "https://da.example/bounce",
+        "--credentials-ref", "da-net/api",
+    )  # fmt: skip
+    assert direct.returncode == 0, direct.stderr
+    assert adapters(env).catalog.get_city_network("da-net").protocol == "direct-activation-1.1"
+    # And a protocol we do not speak is refused by the command line itself
+    unknown = admin(env, "create-city-network", "--protocol", "on-api-3", "--id", "x")
+    assert unknown.returncode == 2 and "invalid choice" in unknown.stderr
+
+
+@pytest.mark.parametrize(
+    ("protocol_args", "identification", "message"),
+    [
+        ([], [], "needs --bounce-url"),
+        (["--protocol", "on-api-2.6"], [], "needs --portal-url"),
+        (
+            ["--protocol", "on-api-2.6"],
+            ["--portal-url", "https://co.example/portal", "--bounce-url", "https://b.example/"],
+            "--bounce-url is for direct-activation-1.1",
+        ),
+        ([], ["--bounce-url", "https://b.example/", "--co-id", "x"], "are for on-api-2.6"),
+    ],
+)
+def test_a_city_network_without_its_way_of_identifying_visitors_is_refused(
+    env: dict[str, str], protocol_args: list[str], identification: list[str], message: str
+) -> None:
+    refused = admin(
+        env,
+        "create-city-network",
+        "--id", "half-net",
+        "--name", "Halvt",
+        "--api-url", "https://x.example/api",
+        "--credentials-ref", "half-net/api",
+        *protocol_args,
+        *identification,
+    )  # fmt: skip
+    assert refused.returncode == 1
+    assert message in refused.stderr
+    assert "Traceback" not in refused.stderr
+    with pytest.raises(NotFound):
+        adapters(env).catalog.get_city_network("half-net")

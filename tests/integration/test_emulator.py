@@ -600,8 +600,11 @@ def test_bounce_from_a_known_address_redirects_with_a_valid_signature(
         "nonce-123",
     )
     assert abs(result.expires - (time.time() + 120)) < 5
-    assert signature_matches(b"demo-bounce-secret", result, visit.signature)
-    assert not signature_matches(b"another-secret", result, visit.signature)
+    assert signature_matches(b"demo-bounce-secret", result, visit.signature, return_url=RETURN_URL)
+    assert not signature_matches(b"another-secret", result, visit.signature, return_url=RETURN_URL)
+    # The return URL is signed: the result verifies only for the URL it was sent to
+    other = "http://evil.test/collect"
+    assert not signature_matches(b"demo-bounce-secret", result, visit.signature, return_url=other)
 
 
 def test_bounce_looks_at_the_peer_address_not_at_headers(emulator: EmulatorHandle) -> None:
@@ -626,7 +629,7 @@ def test_bounce_from_the_not_found_address_says_not_found(emulator: EmulatorHand
     result = visit.result()
     assert (visit.status, result.status, result.uid) == (302, "not found", "")
     assert "status=not%20found" in (visit.location or "")
-    assert signature_matches(emulator.bounce_secret, result, visit.signature)
+    assert signature_matches(emulator.bounce_secret, result, visit.signature, return_url=RETURN_URL)
 
 
 def test_unknown_address_gets_the_chooser_which_then_acts_as_the_choice(
@@ -659,7 +662,9 @@ def test_unknown_address_gets_the_chooser_which_then_acts_as_the_choice(
         "DEMO-REFUSE-1",
         "<nonce>",
     )
-    assert signature_matches(emulator.bounce_secret, result, chosen.signature)
+    assert signature_matches(
+        emulator.bounce_secret, result, chosen.signature, return_url=RETURN_URL
+    )
 
 
 def test_chooser_links_lead_to_choose(emulator: EmulatorHandle) -> None:
@@ -706,7 +711,7 @@ def test_bounce_in_error_mode_answers_a_signed_error(configured: Any) -> None:
     result = visit.result()
     assert (result.status, result.uid) == ("error", "")
     assert result.message
-    assert signature_matches(handle.bounce_secret, result, visit.signature)
+    assert signature_matches(handle.bounce_secret, result, visit.signature, return_url=RETURN_URL)
 
 
 def test_bounce_in_hang_mode_outlasts_the_client_deadline(configured: Any) -> None:

@@ -126,6 +126,7 @@ def test_there_is_one_function_per_endpoint_group(packaged):
         "HandleActivationMessages",
         "DeliverWebhooks",
         "RelayOrderEvents",
+        "PollCityNetworkEvents",  # scheduled: ON-API order events
     }
 
 
@@ -189,6 +190,27 @@ def test_only_the_relay_reads_the_table_stream(packaged):
         if any(a == "dynamodb:GetRecords" for a, _ in grants(packaged, role_of(function)))
     }
     assert readers == {"RelayOrderEvents"}
+
+
+def test_the_poller_runs_every_minute_unretried_and_only_reads_and_puts_on_the_table(packaged):
+    poller = packaged.resources["PollCityNetworkEvents"]
+    [source] = event_sources(poller)
+    assert source == {"Type": "Schedule", "Properties": {"Schedule": "rate(1 minute)"}}
+    # The next tick reads again from the stored cursor: an async retry would only add runs.
+    assert poller["Properties"]["EventInvokeConfig"]["MaximumRetryAttempts"] == 0
+    assert poller["Properties"]["Timeout"] <= 60
+    stage_parameters = next(r for r in ALLOWED_WILDCARD_RESOURCES if "ssm" in r)
+    log_group = "${NetworkEventPollerLogGroup.Arn}"
+    assert grants(packaged, role_of(poller)) == {
+        ("logs:CreateLogStream", log_group),
+        ("logs:PutLogEvents", log_group),
+        # The catalog's city networks, an order, a feed cursor; an order with its events
+        # (TransactWriteItems of conditional Puts) and a feed cursor.
+        ("dynamodb:GetItem", "${Table.Arn}"),
+        ("dynamodb:Query", "${Table.Arn}"),
+        ("dynamodb:PutItem", "${Table.Arn}"),
+        ("ssm:GetParameter", stage_parameters),
+    }
 
 
 def test_api_functions_answer_before_api_gateway_gives_up(packaged):

@@ -36,6 +36,7 @@ from chalicelib.domain.ports import (
     ApiKeyRecord,
     ApiKeyStore,
     Catalog,
+    Counters,
     OneTimeTokens,
     OrderFilter,
     OrderStore,
@@ -54,6 +55,7 @@ class Stores:
     tokens: OneTimeTokens
     clock: FixedClock
     codec: CursorCodec
+    counters: Counters
 
 
 @pytest.fixture(params=["memory", "dynamodb"])
@@ -67,6 +69,7 @@ def stores(request: pytest.FixtureRequest) -> Iterator[Stores]:
             InMemoryOneTimeTokens,
             InMemoryOrderStore,
         )
+        from chalicelib.adapters.memory.counters import InMemoryCounters
 
         yield Stores(
             InMemoryOrderStore(codec),
@@ -75,6 +78,7 @@ def stores(request: pytest.FixtureRequest) -> Iterator[Stores]:
             InMemoryOneTimeTokens(clock=clock),
             clock,
             codec,
+            InMemoryCounters(clock=clock),
         )
         return
 
@@ -82,6 +86,7 @@ def stores(request: pytest.FixtureRequest) -> Iterator[Stores]:
     from chalicelib.adapters.dynamodb import orders as orders_module
     from chalicelib.adapters.dynamodb.api_keys import DynamoDBApiKeyStore
     from chalicelib.adapters.dynamodb.catalog import DynamoDBCatalog
+    from chalicelib.adapters.dynamodb.counters import DynamoDBCounters
     from chalicelib.adapters.dynamodb.orders import DynamoDBOrderStore
     from chalicelib.adapters.dynamodb.tokens import DynamoDBOneTimeTokens
     from tests.aws import table
@@ -105,6 +110,7 @@ def stores(request: pytest.FixtureRequest) -> Iterator[Stores]:
         DynamoDBOneTimeTokens(the_table, clock=clock),
         clock,
         codec,
+        DynamoDBCounters(the_table, clock=clock),
     )
 
 
@@ -580,6 +586,53 @@ def test_a_token_keeps_its_value_until_it_expires(stores: Stores) -> None:
 def test_a_value_cannot_be_put_on_an_unclaimed_token(stores: Stores) -> None:
     with pytest.raises(NotFound):
         stores.tokens.put_value("never-claimed", {"a": 1})
+
+
+# --- counters --------------------------------------------------------------------------
+
+
+def test_a_counter_counts_up_to_its_limit_and_no_further(stores: Stores) -> None:
+    ends = T0 + timedelta(hours=1)
+    counted = [stores.counters.count("orders:a", limit=3, expires_at=ends) for _ in range(5)]
+    assert counted == [True, True, True, False, False]
+    assert stores.counters.count("orders:b", limit=3, expires_at=ends) is True
+
+
+def test_a_counter_starts_afresh_after_it_expires_and_not_before(stores: Stores) -> None:
+    # Given a counter at its limit, started at T0 to run for an hour
+    counters = stores.counters
+    assert counters.count("orders:a", limit=1, expires_at=T0 + timedelta(hours=1))
+    # When later counts ask for a later end, the first end still holds
+    stores.clock.at = T0 + timedelta(minutes=59)
+    assert not counters.count("orders:a", limit=1, expires_at=T0 + timedelta(hours=2))
+    # Then once it has run out it counts again, for a new hour
+    stores.clock.at = T0 + timedelta(hours=1, seconds=1)
+    assert counters.count("orders:a", limit=1, expires_at=stores.clock.at + timedelta(hours=1))
+    assert not counters.count("orders:a", limit=1, expires_at=stores.clock.at + timedelta(hours=1))
+
+
+def test_counts_at_the_same_time_never_pass_the_limit(stores: Stores) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    ends = T0 + timedelta(hours=1)
+
+    def one(_: int) -> bool:
+        return stores.counters.count("orders:a", limit=5, expires_at=ends)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        counted = list(pool.map(one, range(16)))
+    assert counted.count(True) == 5
+
+
+def test_a_counter_with_no_room_counts_nothing(stores: Stores) -> None:
+    assert stores.counters.count("orders:a", limit=0, expires_at=T0 + timedelta(hours=1)) is False
+
+
+def test_a_counter_and_a_token_of_the_same_key_are_apart(stores: Stores) -> None:
+    ends = T0 + timedelta(hours=1)
+    assert stores.tokens.claim("orders:a", ends) is True
+    assert stores.counters.count("orders:a", limit=1, expires_at=ends) is True
+    assert stores.tokens.claim("orders:a", ends) is False
 
 
 # --- DynamoDB only ---------------------------------------------------------------------

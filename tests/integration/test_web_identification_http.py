@@ -3,18 +3,19 @@ emulator's bounce server seeing the browser's real address, and a bounce server 
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
 
 from app import app
-from bench.journey import browser_at
+from bench.journey import CUSTOMER, browser_at
 from chalicelib.adapters.secrets import StaticSecrets
 from chalicelib.composition import TEST_SECRETS, InMemoryAdapters, use
 from chalicelib.settings import Settings
@@ -54,6 +55,15 @@ def stack(emulator: EmulatorHandle) -> Iterator[tuple[str, EmulatorHandle]]:
     yield server.url, emulator
     server.stop()
     use(None)
+
+
+_HIDDEN = re.compile(r'name="(csrf_token|submission_id)" value="([^"]*)"')
+
+
+def adapters_in_use() -> Any:
+    from chalicelib.composition import adapters
+
+    return adapters()
 
 
 def walk(browser: requests.Session, url: str, hops: int = 6) -> requests.Response:
@@ -104,6 +114,42 @@ def test_the_callback_is_bound_to_the_browser_that_started_it(stack):
     # Then the victim stays unidentified
     assert "hanterar beställningen manuellt" in page.text
     assert emulator.calls(kind="api") == []
+
+
+def test_a_bounce_result_sent_to_another_return_url_identifies_nobody(stack):
+    app_url, emulator = stack
+    # Given an attacker at 127.0.0.9 holding a nonce of its own session
+    attacker = browser_at("127.0.0.9")
+    to_bounce = attacker.get(app_url + "/", allow_redirects=False, timeout=10)
+    bounce = urlsplit(to_bounce.headers["Location"])
+    nonce = parse_qs(bounce.query)["nonce"][0]
+    # and a victim at 127.0.0.2 (DEMO-OK-1) made to open the bounce URL with that nonce and
+    # a return URL of the attacker's: the bounce server signs the victim's outlet
+    query = urlencode({"return_url": "http://evil.test/collect", "nonce": nonce})
+    bounce_url = bounce._replace(query=query).geturl()
+    victim = browser_at("127.0.0.2")
+    relayed = victim.get(bounce_url, allow_redirects=False, timeout=10)
+    stolen = urlsplit(relayed.headers["Location"])
+    assert stolen.netloc == "evil.test"
+    assert parse_qs(stolen.query)["uid"] == ["DEMO-OK-1"]
+
+    # When the attacker replays the result in its own browser and orders
+    page = walk(attacker, f"{app_url}/identify/callback?{stolen.query}")
+    form = attacker.get(f"{app_url}/order/demo-tl-internet-100", timeout=10)
+    hidden = dict(_HIDDEN.findall(form.text))
+    posted = attacker.post(
+        f"{app_url}/order/demo-tl-internet-100",
+        data={**CUSTOMER, **hidden},
+        allow_redirects=False,
+        timeout=10,
+    )
+
+    # Then the attacker is not identified: its order is a manual one, on no outlet
+    assert "Vi har identifierat ditt uttag" not in page.text
+    assert posted.status_code == 303
+    assert [c["outlet"] for c in emulator.calls(kind="api")] == []
+    [order] = list(adapters_in_use().orders._orders.values())
+    assert not order.identified and order.access_id is None
 
 
 @pytest.fixture

@@ -1,6 +1,8 @@
 """CSRF on the order form: only a POST from the page we rendered, in the same browser
 session, stores an order; every other way in is a 403 (or 4xx) that stores nothing and asks
-the city network nothing. No GET anywhere in the customer web has a side effect.
+the city network nothing. No GET anywhere in the customer web has a side effect, and no
+other site can make an identified visitor forget the outlet ("I am not ordering from home"
+is a POST from our own page).
 
 The token is bound to the session, not to the offer: a form of another offer in the same
 browser proves the same thing (this browser loaded our page), so only other sessions'
@@ -28,6 +30,7 @@ from tests.unit.web_fakes import (
     World,
     build_world,
     callback_path,
+    hidden,
     identified_browser,
     installed,
     location,
@@ -211,3 +214,79 @@ def test_no_get_route_has_a_side_effect(ctx: Ctx, path: str) -> None:
     ctx.nothing_happened()
     claimed = ctx.world.adapters.tokens._tokens  # type: ignore[attr-defined]
     assert not [key for key in claimed if key.startswith("submission:")]
+
+
+# --- forgetting the outlet ------------------------------------------------------------------
+
+Forget = Callable[[Ctx, Browser], object]
+
+
+def offers_token(browser: Browser) -> str:
+    return hidden(browser.get("/offers").body.decode(), "csrf_token")
+
+
+def forget_by_get(ctx: Ctx, victim: Browser) -> object:
+    # <img src="https://portal/unidentified"> on any page the victim visits
+    return victim.get("/unidentified")
+
+
+def forget_by_get_with_the_token(ctx: Ctx, victim: Browser) -> object:
+    return victim.get(f"/unidentified?csrf_token={offers_token(victim)}")
+
+
+def forget_by_post(fields: Callable[[Ctx, Browser], dict[str, str]]) -> Forget:
+    def attack(ctx: Ctx, victim: Browser) -> object:
+        return victim.post_form("/unidentified", fields(ctx, victim))
+
+    return attack
+
+
+def another_sessions_token(ctx: Ctx, victim: Browser) -> dict[str, str]:
+    return {"csrf_token": offers_token(identified_browser(ctx.client, ctx.world))}
+
+
+def forget_as_text_plain(ctx: Ctx, victim: Browser) -> object:
+    body = f"csrf_token={offers_token(victim)}".encode()
+    return victim.request(
+        "POST", "/unidentified", headers={"content-type": "text/plain"}, body=body
+    )
+
+
+def forget_by_a_broken_callback(ctx: Ctx, victim: Browser) -> object:
+    return victim.get("/identify/callback?status=ok&uid=X&nonce=n&expires=1&sig=0")
+
+
+def forget_by_another_browsers_callback(ctx: Ctx, victim: Browser) -> object:
+    attacker = Browser(ctx.client, IN_RANGE)
+    nonce = query_of(location(attacker.get("/")))["nonce"]
+    expires = int(ctx.clock.now().timestamp()) + 120
+    return victim.get(callback_path(signed_callback(nonce, uid="EVIL-1", expires=expires)))
+
+
+FORGETTING: dict[str, Forget] = {
+    "GET /unidentified": forget_by_get,
+    "GET /unidentified with the token": forget_by_get_with_the_token,
+    "POST without a token": forget_by_post(lambda ctx, victim: {}),
+    "POST with a forged token": forget_by_post(lambda ctx, victim: {"csrf_token": "forged"}),
+    "POST with another session's token": forget_by_post(another_sessions_token),
+    "POST as text/plain": forget_as_text_plain,
+    "a broken callback": forget_by_a_broken_callback,
+    "another browser's callback": forget_by_another_browsers_callback,
+}
+
+
+@pytest.mark.parametrize("forget", list(FORGETTING.values()), ids=list(FORGETTING))
+def test_another_site_cannot_make_the_visitor_forget_the_outlet(ctx: Ctx, forget: Forget):
+    # Given an identified visitor
+    victim = identified_browser(ctx.client, ctx.world)
+    # When another site makes the browser send a request it chose
+    forget(ctx, victim)
+    # Then the visitor is still identified
+    assert "Vi har identifierat ditt uttag" in victim.get("/offers").body.decode()
+
+
+def test_the_button_on_our_page_forgets_the_outlet_so_the_table_means_something(ctx: Ctx):
+    victim = identified_browser(ctx.client, ctx.world)
+    response = victim.post_form("/unidentified", {"csrf_token": offers_token(victim)})
+    assert response.status_code == 303
+    assert "hanterar beställningen manuellt" in victim.get("/offers").body.decode()

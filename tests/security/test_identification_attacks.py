@@ -21,6 +21,7 @@ from chalicelib.web.session import PRE_IDENTIFICATION_TTL_S
 from tests.fakes import FixedClock
 from tests.unit.web_fakes import (
     ACCESS_ID,
+    IN_RANGE,
     Browser,
     World,
     build_world,
@@ -32,6 +33,8 @@ from tests.unit.web_fakes import (
 )
 
 EVIL = "ATTACKER-OUTLET-1"
+VICTIM = "VICTIM-OUTLET-1"
+ELSEWHERE_IN_RANGE = "10.9.9.9"
 
 
 @dataclass
@@ -44,8 +47,8 @@ class Ctx:
     def now(self) -> int:
         return int(self.clock.now().timestamp())
 
-    def browser(self) -> Browser:
-        return Browser(self.client)
+    def browser(self, address: str = IN_RANGE) -> Browser:
+        return Browser(self.client, address)
 
     def bounced(self, browser: Browser) -> str:
         """Start identification in `browser`; the nonce the bounce server was given."""
@@ -216,6 +219,35 @@ def posted_instead_of_redirected(ctx: Ctx) -> tuple[Browser, str]:
     return victim, EVIL
 
 
+def sent_to_another_return_url(ctx: Ctx) -> tuple[Browser, str]:
+    # The attacker's nonce, opened by the victim with a return URL of the attacker's: the
+    # bounce server signs the victim's outlet and sends it to the attacker, who replays it
+    attacker = ctx.browser()
+    nonce = ctx.bounced(attacker)
+    stolen = ctx.callback(nonce, uid=VICTIM, return_url="https://evil.test/collect")
+    attacker.get(callback_path(stolen))
+    return attacker, VICTIM
+
+
+def from_another_address(ctx: Ctx) -> tuple[Browser, str]:
+    # A genuine callback with the right cookie, from an address the nonce was not issued to
+    first = ctx.browser()
+    params = ctx.callback(ctx.bounced(first), uid=EVIL)
+    elsewhere = ctx.browser(ELSEWHERE_IN_RANGE)
+    elsewhere.cookie = first.cookie
+    elsewhere.get(callback_path(params))
+    return elsewhere, EVIL
+
+
+def at_another_host(ctx: Ctx) -> tuple[Browser, str]:
+    # The nonce was issued for http://portal.test/identify/callback; the callback arrives
+    # at another host name of the app
+    victim = ctx.browser()
+    params = ctx.callback(ctx.bounced(victim), uid=EVIL)
+    victim.get(callback_path(params), headers={"host": "other.test"})
+    return victim, EVIL
+
+
 ATTACKS: dict[str, Attack] = {
     "forged signature": forged_signature,
     "signed with another secret": signed_with_another_secret,
@@ -240,6 +272,9 @@ ATTACKS: dict[str, Attack] = {
     "without any session": without_any_session,
     "unknown nonce": unknown_nonce,
     "posted instead of redirected": posted_instead_of_redirected,
+    "sent to another return URL and replayed": sent_to_another_return_url,
+    "from another address": from_another_address,
+    "at another host": at_another_host,
 }
 _ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 

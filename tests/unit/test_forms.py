@@ -35,6 +35,18 @@ def with_check_digit(first_nine: str) -> str:
     return first_nine + luhn.calc_check_digit(first_nine)
 
 
+def born_on(born: date, serial: str = "123", separator: str = "") -> str:
+    """A valid 12-digit number (or 10 with a separator) of someone born on `born`."""
+    ten = with_check_digit(f"{born:%y%m%d}{serial}")
+    if separator:
+        return f"{ten[:6]}{separator}{ten[6:]}"
+    return f"{born.year // 100:02d}{ten}"
+
+
+# Born 1920-03-20, 105 on TODAY: a 10-digit number with "+".
+PLUS_TEN = with_check_digit("200320123")[:6] + "+" + with_check_digit("200320123")[6:]
+
+
 def base_answers(**changes: str | None) -> dict[str, list[str]]:
     answers: dict[str, str | None] = {
         "first_name": "Anna",
@@ -311,7 +323,7 @@ def test_whitespace_around_answers_is_ignored(internet: ComposedForm) -> None:
         ("880320-0016", "198803200016"),
         ("880320 0016", "198803200016"),
         # "+": the person turns 100 or more this year
-        ("880320+0016", "188803200016"),
+        (PLUS_TEN, "19" + PLUS_TEN.replace("+", "")),
     ],
 )
 def test_personal_number_in_every_accepted_shape_is_stored_as_12_digits(
@@ -336,7 +348,6 @@ def test_a_samordningsnummer_is_accepted_with_its_day_plus_60(internet: Composed
         ("+", date(2025, 6, 15), "19"),  # born 1905, turned 100 or more
         ("-", date(2104, 12, 31), "20"),  # born 2005, turns 99 this year: still "-"
         ("+", date(2105, 1, 1), "20"),  # born 2005, turns 100 this year: "+" from New Year
-        ("-", date(2105, 1, 1), "21"),  # so "-" with the same digits is born 2105 (today)...
     ],
 )
 def test_the_century_of_a_10_digit_number_follows_the_separator_and_today(
@@ -346,6 +357,72 @@ def test_the_century_of_a_10_digit_number_follows_the_separator_and_today(
     raw = base_answers(personal_number=f"{ten[:6]}{separator}{ten[6:]}", router="rent")
     result = accepted(internet, raw, today=today)
     assert result.customer.personal_number == century + ten
+
+
+def test_with_the_separator_of_the_young_the_same_digits_are_born_today_and_refused(
+    internet: ComposedForm,
+) -> None:
+    # "-" on 2105-01-01 with the digits of someone born 2005-01-01 means born 2105-01-01
+    ten = with_check_digit("050101123")
+    raw = base_answers(personal_number=f"{ten[:6]}-{ten[6:]}", router="rent")
+    result = rejected(internet, raw, today=date(2105, 1, 1))
+    assert result.errors["personal_number"].message_en == (
+        "The person ordering must be between 16 and 120 years old"
+    )
+
+
+@pytest.mark.parametrize(
+    ("born", "ok"),
+    [
+        (date(2009, 6, 15), True),  # 16 today
+        (date(2009, 6, 16), False),  # 16 tomorrow
+        (date(1905, 6, 15), True),  # 120 today
+        (date(1904, 6, 16), True),  # 121 tomorrow
+        (date(1904, 6, 15), False),  # 121 today
+        (date(2025, 6, 15), False),  # born today
+        (date(1850, 1, 1), False),
+        (date(1288, 3, 20), False),  # century 12
+    ],
+)
+def test_the_person_ordering_is_between_16_and_120_on_the_order_date(
+    internet: ComposedForm, born: date, ok: bool
+) -> None:
+    for submitted in (born_on(born), born_on(born, separator="+" if born.year < 1925 else "-")):
+        result = validate_submission(
+            internet, base_answers(personal_number=submitted, router="rent"), TODAY
+        )
+        if ok:
+            assert isinstance(result, FormAccepted), (submitted, result)
+        else:
+            assert isinstance(result, FormRejected), submitted
+            assert set(result.errors) == {"personal_number"}
+            error = result.errors["personal_number"]
+            assert error.message_sv == "Den som beställer måste vara mellan 16 och 120 år"
+            assert error.message_en == "The person ordering must be between 16 and 120 years old"
+
+
+def test_the_age_of_a_samordningsnummer_is_that_of_its_real_birth_date(
+    internet: ComposedForm,
+) -> None:
+    # Day 75 = the 15th: born 2009-06-15, 16 today; day 76 = the 16th, 16 tomorrow
+    sixteen = "20" + with_check_digit("090675123")
+    too_young = "20" + with_check_digit("090676123")
+    assert accepted(internet, base_answers(personal_number=sixteen, router="rent"))
+    result = rejected(internet, base_answers(personal_number=too_young, router="rent"))
+    assert set(result.errors) == {"personal_number"}
+
+
+@pytest.mark.parametrize(
+    "submitted",
+    ["1990-01-01-1239", "19900101--1239", "-19900101-1239", "1990-0101-1239", "900101-+1239"],
+)
+def test_a_personal_number_has_one_separator_at_most(
+    internet: ComposedForm, submitted: str
+) -> None:
+    assert accepted(internet, base_answers(personal_number="19900101-1239", router="rent"))
+    result = rejected(internet, base_answers(personal_number=submitted, router="rent"))
+    assert set(result.errors) == {"personal_number"}
+    assert result.errors["personal_number"].message_sv.startswith("Ange ett giltigt personnummer")
 
 
 def test_a_personal_number_with_a_birth_date_in_the_future_is_refused(
@@ -369,7 +446,6 @@ def test_a_personal_number_with_a_birth_date_in_the_future_is_refused(
         "1988032000160",
         "880320-001X",
         "abcdef-ghij",
-        "12" + with_check_digit("880320001"),  # century 12: older than anyone alive
     ],
 )
 def test_invalid_personal_numbers_are_refused_without_echoing_them(
@@ -429,10 +505,38 @@ def test_invalid_postal_codes_are_refused(internet: ComposedForm, submitted: str
     )
 
 
-@pytest.mark.parametrize("submitted", ["anna", "anna@", "@example.se", "anna@example", "a b@c.se"])
+@pytest.mark.parametrize(
+    "submitted",
+    [
+        "anna", "anna@", "@example.se", "anna@example", "a b@c.se",
+        "x" * 65 + "@example.se",  # local part over 64
+        "anna@" + "a" * 64 + ".se",  # a label over 63
+        "anna@-example.se", "anna@example-.se", "anna@exa_mple.se",  # label characters
+        "anna@example..se", "anna@.example.se", "anna@example.se.",  # empty labels
+        "anna@example.s", "anna@example.s3", "anna@example.123", "anna@192.168.0.1",  # TLD
+        "anna@exa!mple.se", "anna@[192.168.0.1]", "anna@example.se@x.se",
+        "a@" + ".".join(["b" * 63] * 4) + ".se",  # over 254 in all
+    ],
+)  # fmt: skip
 def test_invalid_email_addresses_are_refused(internet: ComposedForm, submitted: str) -> None:
     result = rejected(internet, base_answers(email=submitted, router="rent"))
     assert set(result.errors) == {"email"}
+
+
+@pytest.mark.parametrize(
+    "submitted",
+    [
+        "anna@example.se", "anna.svensson+order@mail.example.co.uk", "x" * 64 + "@example.se",
+        "anna@" + "a" * 63 + ".se", "anna@my-host.example.museum", "anna@xn--rksmrgs-5wao1o.se",
+        "anna@räksmörgås.se", "ANNA@EXAMPLE.SE", "a@" + ".".join(["b" * 63] * 3) + ".se",
+    ],
+)  # fmt: skip
+def test_deliverable_shaped_email_addresses_are_accepted(
+    internet: ComposedForm, submitted: str
+) -> None:
+    assert accepted(internet, base_answers(email=submitted, router="rent")).customer.email == (
+        submitted
+    )
 
 
 def test_apartment_number_is_optional_and_four_digits(internet: ComposedForm) -> None:
@@ -666,6 +770,36 @@ def test_control_characters_are_refused_and_not_re_rendered(internet: ComposedFo
     assert set(result.errors) == {"city", "last_name"}
     assert result.values["city"] == "Umeå[31m"
     assert result.values["last_name"] == ""
+
+
+@pytest.mark.parametrize(
+    "character",
+    ["\u202e", "\u202d", "\u2066", "\u2067", "\u2068", "\u2069", "\u200b", "\u200e",
+     "\ufeff", "\u00ad", "\x00", "\t", "\n", "\r", "\x85"],
+    ids=lambda c: f"U+{ord(c):04X}",
+)  # fmt: skip
+@pytest.mark.parametrize("name", ["first_name", "last_name", "street_address", "city"])
+def test_format_and_control_characters_are_refused_in_names_and_addresses(
+    internet: ComposedForm, name: str, character: str
+) -> None:
+    # Bidirectional overrides make "Anna" read as something else wherever it is shown
+    result = rejected(internet, base_answers(router="rent", **{name: f"An{character}na"}))
+    assert set(result.errors) == {name}
+    assert result.errors[name].message_sv == "Fältet innehåller tecken som inte är tillåtna"
+    assert character not in result.values[name]
+
+
+@pytest.mark.parametrize("name", ["first_name", "street_address", "email", "router"])
+def test_text_that_was_not_utf_8_is_a_field_error_not_a_replacement_character(
+    internet: ComposedForm, name: str
+) -> None:
+    # The web decodes invalid UTF-8 (b"\xc3(" or %C3%28) as U+FFFD, the replacement character
+    result = rejected(internet, {**base_answers(router="rent"), name: ["An\ufffd(na"]})
+    assert set(result.errors) == {name}
+    assert result.errors[name] == FieldError(
+        "Fältet innehåller tecken som inte kunde läsas. Skriv in det igen.",
+        "The field contains characters that could not be read. Please type it again.",
+    )
 
 
 def test_rejected_forms_keep_the_answers_for_re_rendering(internet: ComposedForm) -> None:

@@ -134,3 +134,19 @@ def test_whatever_the_form_accepts_can_be_stored_as_an_order(
     if isinstance(result, FormAccepted):
         order = _order_from(result, Category(form.fieldsets[1].id), at)
         assert _order(_order_item(order)) == order
+
+
+def test_the_most_specific_range_picks_the_city_network():
+    from chalicelib.domain.models import CityNetwork, city_network_at
+
+    def network(id_: str, *ranges: str) -> CityNetwork:
+        return CityNetwork(
+            id=id_, name=id_, api_url="https://x.invalid", ip_ranges=ranges, credentials_ref="r"
+        )
+
+    wide, narrow = network("wide", "127.0.0.0/8"), network("narrow", "127.0.1.0/24")
+    for order in ([wide, narrow], [narrow, wide]):
+        assert city_network_at("127.0.1.2", order) is narrow
+        assert city_network_at("127.0.0.2", order) is wide
+    assert city_network_at("192.0.2.1", [wide, narrow]) is None
+    assert city_network_at("not an address", [wide]) is None

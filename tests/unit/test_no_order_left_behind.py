@@ -9,6 +9,7 @@ worker by taking queued messages in the order their delays make them due."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -110,6 +111,7 @@ class World:
         )
         seed_test_catalog(self.adapters.catalog)
         self.relayed: set[str] = set()
+        self.rng = random.Random(11)  # the retries' jitter, repeatable
         self.due: list[tuple[float, ActivationMessage]] = []
 
     def crashing(self, **given: Any) -> InMemoryAdapters:
@@ -119,7 +121,7 @@ class World:
             assert shared is not None
         return self.adapters.replaced(**given)
 
-    def restart_and_settle(self, order_id: str, max_steps: int = 50) -> Order:
+    def restart_and_settle(self, order_id: str, max_steps: int = 500) -> Order:
         """A fresh process: the stream relays what was written, the worker takes what is
         queued when it is due, until nothing is left."""
         for _ in range(max_steps):
@@ -132,7 +134,8 @@ class World:
             at, message = self.due.pop(0)
             if at > self.clock.now().timestamp():
                 self.clock.advance(seconds=at - self.clock.now().timestamp())
-            process_activation(message, self.adapters, claims=self.adapters.tokens)
+            # Long waits beyond the queue's cap come back as deferred hops: many steps.
+            process_activation(message, self.adapters, claims=self.adapters.tokens, rng=self.rng)
         raise AssertionError("the activation did not settle")
 
     def _relay(self, order_id: str) -> None:

@@ -527,6 +527,37 @@ def test_invalid_message_is_422(world: World, body: Any, loc: list[str]) -> None
     assert loc in [d["loc"] for d in body_of(response)["error"]["details"]]
 
 
+@pytest.mark.parametrize(
+    "character",
+    ["\x00", "\x1b", "\x7f", "\x85", "\u202e", "\u2066", "\u2069", "\u200b", "\ufeff"],
+    ids=lambda c: f"U+{ord(c):04X}",
+)
+def test_a_message_with_a_control_or_format_character_is_422_and_not_stored(
+    world: World, character: str
+) -> None:
+    # A NUL cuts the text short for C readers; a bidi override makes it read otherwise
+    order = world.order(A)
+    response = world.post(
+        f"/orders/{order.id}/messages", {"type": "log", "text": f"CPE {character}swapped"}
+    )
+    assert response.status_code == 422
+    error = body_of(response)["error"]
+    assert error["code"] == "invalid_input"
+    [detail] = error["details"]
+    assert (detail["field"], detail["loc"]) == ("body.text", ["body", "text"])
+    assert "control or format character" in detail["message"]
+    assert character not in json.dumps(error, ensure_ascii=False)  # never echoed
+    assert body_of(world.get(f"/orders/{order.id}/events"))["items"] == []
+
+
+def test_a_message_may_have_several_lines_and_tabs(world: World) -> None:
+    order = world.order(A)
+    text = "CPE swapped\r\n\tserial: 123\nport: 4"
+    response = world.post(f"/orders/{order.id}/messages", {"type": "log", "text": text})
+    assert response.status_code == 201
+    assert body_of(response)["text"] == text
+
+
 def test_events_are_oldest_first_and_include_every_kind_of_entry(world: World) -> None:
     order = world.order(A)
     world.clock.advance(seconds=1)
@@ -596,6 +627,35 @@ def test_activation_date_in_the_past_is_422(world: World) -> None:
     assert response.status_code == 422
     assert body_of(response)["error"]["details"][0]["loc"] == ["body", "date"]
     assert world.queued == []
+
+
+@pytest.mark.parametrize(
+    ("date", "accepted"),
+    [
+        ("2025-03-03", True),  # today (T0)
+        ("2026-03-03", True),  # the same day next year: the last one
+        ("2026-03-04", False),
+        ("2099-01-01", False),
+        ("2025-03-02", False),  # yesterday
+    ],
+)
+def test_the_activation_date_has_the_customer_s_bounds(
+    world: World, date: str, accepted: bool
+) -> None:
+    order = world.order(A)
+    response = world.post(f"/orders/{order.id}/activation", {"date": date})
+    if accepted:
+        assert response.status_code == 202
+        assert str(world.queued[0].activation_date) == date
+        return
+    assert response.status_code == 422
+    error = body_of(response)["error"]
+    assert error["code"] == "invalid_input"
+    [detail] = error["details"]
+    assert (detail["field"], detail["loc"]) == ("body.date", ["body", "date"])
+    assert "at most one year ahead" in detail["message"]
+    assert world.queued == []
+    assert world.services.orders.get(order.id).activation == order.activation
 
 
 def test_activation_with_unknown_field_is_422(world: World) -> None:

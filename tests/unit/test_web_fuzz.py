@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from app import app
 from tests.hypothesis_profiles import scaled
+from tests.unit.test_forms_properties import assert_plain_text
 from tests.unit.web_fakes import (
     OUT_OF_RANGE,
     Browser,
@@ -118,7 +119,13 @@ def visitors(client: Client, world: World) -> dict[str, tuple[Browser, dict[str,
     offer_id=st.sampled_from(["tl-internet-100", "tl-tv", "fiber-tel", "no-such-offer"]),
 )
 def test_order_route_never_answers_5xx(
-    visitors, body: bytes, content_type: str, who: str, with_token: bool, offer_id: str
+    world: World,
+    visitors,
+    body: bytes,
+    content_type: str,
+    who: str,
+    with_token: bool,
+    offer_id: str,
 ):
     browser, tokens = visitors[who]
     if with_token and tokens:
@@ -130,3 +137,11 @@ def test_order_route_never_answers_5xx(
 
     assert response.status_code < 500, response.body[:500]
     assert response.status_code in (200, 303) or 400 <= response.status_code < 500
+    # Whatever got through is plain text: no replacement character, no control or format
+    # character (bidi overrides, zero widths) in a stored customer
+    for order in world.orders:
+        assert_plain_text(order.customer)
+    # and a body with a name twice never reaches the form (the same page everywhere)
+    if response.status_code in (200, 303) and content_type in CONTENT_TYPES[:2]:
+        sent = [pair.split(b"=", 1)[0] for pair in body.split(b"&") if pair]
+        assert len(set(sent)) == len(sent), body[:200]

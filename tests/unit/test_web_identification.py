@@ -18,6 +18,7 @@ from tests.unit.web_fakes import (
     World,
     build_world,
     callback_path,
+    hidden,
     identified_browser,
     installed,
     location,
@@ -224,14 +225,63 @@ def test_garbage_callback_parameters_are_unidentified_not_an_error(client: Clien
     assert location(response) == "/offers"
 
 
+def test_callback_from_another_address_explains_and_continues_unidentified(client: Client):
+    # Given a visitor whose nonce was issued to 10.1.2.3
+    browser = Browser(client, IN_RANGE)
+    params = signed_callback(bounced(browser))
+    # When the genuine callback arrives from another address (a changed connection, or a
+    # replay elsewhere)
+    browser.address = "10.200.0.1"
+    response = browser.get(callback_path(params))
+    # Then the visitor is told why, in Swedish, and continues unidentified
+    assert response.status_code == 200
+    page = response.body.decode()
+    assert "Vi kunde inte identifiera ditt uttag" in page
+    assert "samma anslutning" in page
+    assert 'href="/offers"' in page
+    assert not is_identified(browser)
+
+
+def test_callback_at_another_return_url_explains_and_continues_unidentified(client: Client):
+    browser = Browser(client, IN_RANGE)
+    params = signed_callback(bounced(browser))
+    response = browser.get(callback_path(params), headers={"host": "portal.test:8443"})
+    assert response.status_code == 200
+    assert "Vi kunde inte identifiera ditt uttag" in response.body.decode()
+    assert not is_identified(browser)
+
+
+def test_a_result_signed_for_another_return_url_does_not_identify(client: Client):
+    browser = Browser(client, IN_RANGE)
+    params = signed_callback(bounced(browser), return_url="https://evil.test/collect")
+    response = browser.get(callback_path(params))
+    assert location(response) == "/offers"
+    assert not is_identified(browser)
+
+
 def test_identified_visitor_can_choose_not_to_order_from_home(client: Client, world: World):
+    # Given an identified visitor on the offers page
     browser = identified_browser(client, world)
     page = browser.get("/offers").body.decode()
-    assert 'href="/unidentified"' in page
+    assert '<form method="post" action="/unidentified">' in page
     assert "Jag beställer inte hemifrån" in page
 
-    response = browser.get("/unidentified")
+    # When it presses the button
+    response = browser.post_form("/unidentified", {"csrf_token": hidden(page, "csrf_token")})
 
+    # Then the outlet is forgotten and the order will be a manual one
     assert response.status_code == 303
+    assert location(response) == "/offers"
     assert not is_identified(browser)
     assert "hanterar beställningen manuellt" in browser.get("/offers").body.decode()
+
+
+def test_get_unidentified_explains_and_offers_the_button_without_forgetting(client, world):
+    browser = identified_browser(client, world)
+    response = browser.get("/unidentified")
+    page = response.body.decode()
+    assert response.status_code == 200
+    assert 'action="/unidentified"' in page and 'name="csrf_token"' in page
+    assert is_identified(browser)
+    # and for a visitor who is not identified there is nothing to forget: the offers
+    assert location(Browser(client, OUT_OF_RANGE).get("/unidentified")) == "/offers"

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import urlencode
 
 import pytest
 from chalice.test import Client
 
 from app import app
 from chalicelib.domain.models import ActivationState
-from chalicelib.web.session import receipt_token
+from chalicelib.web.session import decode_session, receipt_token, submission_token
 from tests.unit.web_fakes import (
     OUT_OF_RANGE,
     Browser,
@@ -46,6 +47,15 @@ def open_form(browser: Browser, offer_id: str = OFFER) -> dict[str, str]:
         "csrf_token": hidden(page, "csrf_token"),
         "submission_id": hidden(page, "submission_id"),
     }
+
+
+def form_token_for(browser: Browser, world: World, offer_id: str) -> str:
+    """The submission id our form for `offer_id` would carry in this browser's session."""
+    adapters = world.adapters
+    now = int(adapters.clock.now().timestamp())
+    session = decode_session(browser.cookie, adapters.signing_key, now)
+    assert session is not None
+    return submission_token(session, adapters.signing_key, offer_id, now)
 
 
 def submit(browser: Browser, offer_id: str = OFFER, **overrides: str):
@@ -160,8 +170,10 @@ def test_post_to_a_not_deliverable_offer_is_refused_and_stores_nothing(client: C
     browser = identified_browser(client, world)
     page = browser.get("/offers").body.decode()
     assert page
-    # the CSRF token of another offer's form is still a valid token for this session
+    # A form of ours for this offer, as one rendered before the network's answer was known
+    # (the session keeps a dozen answers at most): this session's tokens, for this offer
     tokens = open_form(browser, "tl-tv")
+    tokens["submission_id"] = form_token_for(browser, world, OFFER)
 
     response = browser.post_form(f"/order/{OFFER}", {**valid_answers(), **tokens})
 
@@ -360,3 +372,120 @@ def test_receipt_is_readable_without_the_session(client: Client, world: World):
     browser = Browser(client, OUT_OF_RANGE)
     receipt_url = location(submit(browser))
     assert Browser(client, OUT_OF_RANGE).get(receipt_url).status_code == 200
+
+
+# --- strict input ------------------------------------------------------------------------
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def post_body(browser: Browser, body: bytes, content_type: str = FORM, path: str = ""):
+    path = path or f"/order/{OFFER}"
+    return browser.request("POST", path, headers={"content-type": content_type}, body=body)
+
+
+def valid_body(browser: Browser, **overrides: str) -> bytes:
+    return urlencode({**valid_answers(**overrides), **open_form(browser)}).encode()
+
+
+@pytest.mark.parametrize(
+    "first_name", [b"An%C3%28na", b"An\xc3(na", b"An%FFna", b"%ED%A0%80", b"An\xe5na"]
+)
+def test_a_field_that_is_not_utf_8_is_a_field_error_and_nothing_is_stored(
+    client: Client, world: World, first_name: bytes
+):
+    browser = Browser(client, OUT_OF_RANGE)
+    body = valid_body(browser, first_name="PLACEHOLDER").replace(b"PLACEHOLDER", first_name)
+
+    response = post_body(browser, body)
+
+    assert response.status_code == 422
+    page = response.body.decode()
+    assert 'href="#f-first_name"' in page
+    assert "Fältet innehåller tecken som inte kunde läsas. Skriv in det igen." in page
+    assert page.count('class="error-message"') == 1
+    assert world.orders == []
+
+
+@pytest.mark.parametrize("character", ["\u202e", "\u2066", "\u200b", "\x00"])
+def test_a_bidi_override_or_control_character_in_a_name_is_a_field_error(
+    client: Client, world: World, character: str
+):
+    browser = Browser(client, OUT_OF_RANGE)
+    response = post_body(browser, valid_body(browser, last_name=f"Svens{character}son"))
+    assert response.status_code == 422
+    assert "Fältet innehåller tecken som inte är tillåtna" in response.body.decode()
+    assert world.orders == []
+
+
+@pytest.mark.parametrize(
+    "charset", ["iso-8859-1", "latin-1", "windows-1252", "utf-16", "utf-7", "x-unknown", ""]
+)
+def test_a_form_body_in_another_charset_is_a_400_page_and_nothing_is_stored(
+    client: Client, world: World, charset: str
+):
+    browser = Browser(client, OUT_OF_RANGE)
+    body = valid_body(browser, city="Ume\xe5").replace(b"Ume%C3%A5", b"Ume%E5")
+
+    response = post_body(browser, body, f"application/x-www-form-urlencoded; charset={charset}")
+
+    assert response.status_code == 400
+    assert "Felaktig förfrågan" in response.body.decode()
+    assert world.orders == []
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/x-www-form-urlencoded; charset=utf-8",
+        "application/x-www-form-urlencoded; charset=UTF-8",
+        'application/x-www-form-urlencoded; charset="utf-8"',
+        "application/x-www-form-urlencoded;charset=utf8",
+        "Application/X-WWW-Form-Urlencoded",
+    ],
+)
+def test_a_form_body_declared_utf_8_is_read(client: Client, world: World, content_type: str):
+    browser = Browser(client, OUT_OF_RANGE)
+    response = post_body(browser, valid_body(browser, city="Umeå"), content_type)
+    assert response.status_code == 303, response.body
+    [order] = world.orders
+    assert order.customer.city == "Umeå"
+
+
+def test_a_form_body_declaring_more_than_one_media_type_is_a_400(client: Client, world: World):
+    browser = Browser(client, OUT_OF_RANGE)
+    both = "text/plain, application/x-www-form-urlencoded"
+    assert post_body(browser, valid_body(browser), both).status_code == 400
+    assert world.orders == []
+
+
+@pytest.mark.parametrize("name", ["first_name", "email", "accept_terms", "router", "lang"])
+def test_a_field_sent_twice_is_a_400_page_and_nothing_is_stored(
+    client: Client, world: World, name: str
+):
+    browser = Browser(client, OUT_OF_RANGE)
+    body = valid_body(browser, lang="sv")
+    value = dict(valid_answers(lang="sv"))[name]
+
+    response = post_body(browser, body + b"&" + urlencode({name: value}).encode())
+
+    assert response.status_code == 400
+    page = response.body.decode()
+    assert '<html lang="sv">' in page and "Felaktig förfrågan" in page
+    assert world.orders == []
+
+
+@pytest.mark.parametrize("path", ["/offers", f"/order/{OFFER}", "/unidentified"])
+def test_a_query_parameter_given_twice_is_a_400_page(client: Client, path: str):
+    response = Browser(client, OUT_OF_RANGE).get(f"{path}?lang=sv&lang=en")
+    assert response.status_code == 400
+    page = response.body.decode()
+    assert '<html lang="sv">' in page and "Felaktig förfrågan" in page
+
+
+def test_a_repeated_query_parameter_on_the_order_post_is_a_400(client: Client, world: World):
+    browser = Browser(client, OUT_OF_RANGE)
+    path = f"/order/{OFFER}?lang=en&lang=en"
+    assert post_body(browser, valid_body(browser), path=path).status_code == 400
+    assert world.orders == []

@@ -36,7 +36,7 @@ PROPER_NAMES = (SITE_NAME,)
 # shows (form errors, why an offer is not deliverable, activation reasons).
 CUSTOMER_TEXT_MODULES = (
     *sorted((PACKAGE / "web").rglob("*.py")),
-    PACKAGE / "domain" / "forms.py",
+    *sorted((PACKAGE / "domain" / "forms").rglob("*.py")),
     PACKAGE / "domain" / "ordering.py",
     PACKAGE / "domain" / "texts.py",
     PACKAGE / "domain" / "activation" / "replies.py",

@@ -20,6 +20,7 @@ from chalicelib.composition import TEST_SECRETS, InMemoryAdapters, use
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.identification import BounceResult, bounce_signature
 from chalicelib.domain.models import CityNetwork, Order
+from chalicelib.settings import Settings
 from tests.fakes import (
     ACCESS_ID,
     CREDENTIALS_REF,
@@ -38,6 +39,7 @@ __all__ = [
     "IN_RANGE",
     "NETWORK_ID",
     "OUT_OF_RANGE",
+    "RETURN_URL",
     "Browser",
     "FakeBounceProbe",
     "World",
@@ -54,6 +56,8 @@ __all__ = [
 ]
 
 BOUNCE_SECRET = "test-bounce-secret"
+# Where the app sends the bounce server back to: the Browser's Host, no PUBLIC_BASE_URL.
+RETURN_URL = "http://portal.test/identify/callback"
 SECOND_NETWORK = CityNetwork(
     id="andra-natet",
     name="Andra nätet",
@@ -90,12 +94,15 @@ class World:
         return [store.get(order_id) for order_id in list(store._orders)]  # type: ignore[attr-defined]
 
 
-def build_world(*, second_network: bool = False, clock: Clock | None = None) -> World:
+def build_world(
+    *, second_network: bool = False, clock: Clock | None = None, settings: Settings | None = None
+) -> World:
     """In-memory adapters over the tests' catalog; the system clock unless one is given."""
     fake = FakeCityNetworks()
     probe = FakeBounceProbe()
     given: dict[str, Any] = {"clock": clock} if clock is not None else {}
     adapters = InMemoryAdapters(
+        settings,
         city_networks=fake,
         bounce_probe=probe,
         secrets=StaticSecrets({**TEST_SECRETS, f"{CREDENTIALS_REF}/bounce": BOUNCE_SECRET}),
@@ -173,7 +180,9 @@ def signed_callback(
     message: str = "",
     expires: int | None = None,
     secret: str = BOUNCE_SECRET,
+    return_url: str = RETURN_URL,
 ) -> dict[str, str]:
+    """What the bounce server sends back for `nonce` when asked to return to `return_url`."""
     result = BounceResult(
         status=status,
         uid=uid,
@@ -187,7 +196,7 @@ def signed_callback(
         "message": message,
         "nonce": nonce,
         "expires": str(result.expires),
-        "sig": bounce_signature(secret.encode(), result),
+        "sig": bounce_signature(secret.encode(), result, return_url=return_url),
     }
 
 

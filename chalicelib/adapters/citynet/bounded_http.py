@@ -15,7 +15,7 @@ import ipaddress
 import socket
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -244,7 +244,7 @@ def bounded_get(
     response: requests.Response | None = None
     try:
         try:
-            response = _send(session, url, params=params, auth=auth, deadline_s=deadline_s)
+            response = send(session, "GET", url, params=params, auth=auth, deadline_s=deadline_s)
             status = response.status_code
             if 300 <= status < 400:
                 # A redirect could point anywhere; we only talk to the configured API URL.
@@ -272,18 +272,26 @@ def bounded_get(
             response.close()
 
 
-def _send(
+def send(
     session: requests.Session,
+    method: str,
     url: str,
     *,
-    params: Sequence[tuple[str, str]],
+    params: Sequence[tuple[str, str]] | None,
     auth: tuple[str, str] | None,
     deadline_s: float,
+    data: bytes | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> requests.Response:
+    """One request under the caller's watchdog, streamed and never redirected; every
+    transport failure as an HttpFault that names no URL."""
     try:
-        return session.get(
+        return session.request(
+            method,
             url,
-            params=list(params),
+            params=list(params) if params else None,
+            data=data,
+            headers=dict(headers) if headers else None,
             auth=auth,
             timeout=(deadline_s, deadline_s),
             stream=True,

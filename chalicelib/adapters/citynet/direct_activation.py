@@ -332,6 +332,17 @@ class DirectActivationClient:
             ServiceOrderResult,
         )
 
+    def network_order(self, network_order_id: str) -> ServiceOrderResult:
+        # Direct Activation answers service_order at once: no order is ever left with the
+        # network to finish later, so there is nothing to ask (and no call is made).
+        return ServiceOrderResult(
+            method="network_order",
+            outcome="refused",
+            code="unsupported",
+            message="Direct Activation has no orders to follow",
+            duration_ms=0,
+        )
+
     def _call(
         self,
         method: str,

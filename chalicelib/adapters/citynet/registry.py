@@ -11,16 +11,22 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from ...domain.citynet import CityNetworkClient
+from ...domain.models import ON_API, CityNetwork
 from ...domain.ports import Catalog, Secrets
 from .direct_activation import DirectActivationClient
+
+if TYPE_CHECKING:
+    from .on_api.network import OnApiCityNetwork
 
 
 @dataclass(frozen=True)
 class _Built:
-    api_url: str
-    credentials: str
-    client: DirectActivationClient
+    # What the client was built from: a change to any of them builds a new one.
+    source: tuple[str, str, str]
+    client: DirectActivationClient | OnApiCityNetwork
 
 
 class CityNetworkRegistry:
@@ -42,26 +48,48 @@ class CityNetworkRegistry:
         self._built: dict[str, _Built] = {}
         self._lock = threading.Lock()
 
-    def for_city_network(self, city_network_id: str) -> DirectActivationClient:
+    def for_city_network(self, city_network_id: str) -> CityNetworkClient:
         city_network = self._catalog.get_city_network(city_network_id)
-        credentials = self._secrets.get(city_network.credentials_ref)
+        # ON-API reads its credentials on every call itself; Direct Activation's client holds
+        # them, so a rotation builds it afresh.
+        credentials = (
+            ""
+            if city_network.protocol == ON_API
+            else self._secrets.get(city_network.credentials_ref)
+        )
+        source = (city_network.protocol, city_network.api_url, credentials)
         with self._lock:
             built = self._built.get(city_network_id)
-            if built is not None and (built.api_url, built.credentials) == (
-                city_network.api_url,
-                credentials,
-            ):
+            if built is not None and built.source == source:
                 return built.client
-            # Only Direct Activation 1.1 exists today; ON-API will branch on `protocol` here.
-            client = DirectActivationClient(
-                city_network.id,
-                city_network.api_url,
-                credentials,
-                deadline_s=self._deadline_s,
-                max_reply_bytes=self._max_reply_bytes,
-            )
-            self._built[city_network_id] = _Built(city_network.api_url, credentials, client)
+            client = self._build(city_network, credentials)
+            self._built[city_network_id] = _Built(source, client)
         if built is not None:
             # Closes its idle pooled connections; a call still using the old client finishes.
             built.client.close()
         return client
+
+    def _build(
+        self, city_network: CityNetwork, credentials: str
+    ) -> DirectActivationClient | OnApiCityNetwork:
+        if city_network.protocol == ON_API:
+            from .on_api.client import OnApiClient
+            from .on_api.network import OnApiCityNetwork
+
+            return OnApiCityNetwork(
+                OnApiClient(
+                    city_network.id,
+                    city_network.api_url,
+                    self._secrets,
+                    city_network.credentials_ref,
+                    deadline_s=self._deadline_s,
+                    max_reply_bytes=self._max_reply_bytes,
+                )
+            )
+        return DirectActivationClient(
+            city_network.id,
+            city_network.api_url,
+            credentials,
+            deadline_s=self._deadline_s,
+            max_reply_bytes=self._max_reply_bytes,
+        )

@@ -14,8 +14,10 @@ offer               OFFER#<offer id>                 OFFER              cno_*, p
 API key (lookup)    APIKEY#<sha256 hex of the key>   APIKEY             doc, revoked_at
 API key (listing)   PROVIDER#<provider id>#APIKEYS   <key id>           doc, key_hash, revoked_at
 one-time token      TOKEN#<key>                      TOKEN              ttl (N, epoch s), val
+counter             COUNTER#<key>                    COUNTER            n (N), ttl (N, epoch s)
 webhook endpoint    PROVIDER#<provider id>           WEBHOOK            doc, version
 webhook delivery    PROVIDER#<provider id>#DELIVERIES <delivery id>     doc, version, ttl
+feed cursor         CITYNET#<city network id>        FEED_CURSOR        cursor (ON-API orderevents)
 ==================  ===============================  =================  ==========================
 
 Global secondary indexes (all projections ALL, so every listing is a single Query):
@@ -33,9 +35,9 @@ base table and the two offer indexes only. Nothing ever Scans.
 The table's stream (NEW_IMAGE) is the webhook outbox: an order event item is written in the
 same transaction as the order change it reports; the relay reads it from the stream.
 
-``ttl`` is the table's TTL attribute (integer epoch seconds), set on one-time tokens and
-webhook deliveries. DynamoDB deletes expired items lazily, so readers treat ``ttl <= now``
-as absent themselves.
+``ttl`` is the table's TTL attribute (integer epoch seconds), set on one-time tokens,
+counters and webhook deliveries. DynamoDB deletes expired items lazily, so readers treat
+``ttl <= now`` as absent themselves.
 """
 
 from __future__ import annotations

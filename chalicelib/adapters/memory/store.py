@@ -296,3 +296,17 @@ __all__ = [
     "InMemoryOneTimeTokens",
     "InMemoryOrderStore",
 ]
+
+
+class InMemoryFeedCursors:
+    def __init__(self) -> None:
+        self._cursors: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def get(self, city_network_id: str) -> str | None:
+        with self._lock:
+            return self._cursors.get(city_network_id)
+
+    def put(self, city_network_id: str, cursor: str) -> None:
+        with self._lock:
+            self._cursors[city_network_id] = cursor

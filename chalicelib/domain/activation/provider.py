@@ -11,6 +11,7 @@ from ..errors import ConcurrentModification, Conflict, DomainError, InvalidInput
 from ..ids import new_attempt_id, new_event_id
 from ..models import Activation, ActivationState, Order, OrderEvent, OrderEventKind, OrderStatus
 from ..ports import Deps
+from ..requested_dates import checked_requested_date
 from .events import activation_changed_event
 from .messages import ActivationMessage
 from .states import RETRIGGERABLE
@@ -52,17 +53,31 @@ def _check_retriggerable(order: Order) -> None:
         )
 
 
+def _check_activation_date(activation_date: date | None, deps: Deps) -> None:
+    """The customer's bounds (domain/requested_dates.py), as a field error of the body."""
+    try:
+        checked_requested_date(activation_date, today_in_sweden(deps.clock), field="date")
+    except InvalidInput as refused:
+        raise InvalidInput(
+            refused.message,
+            details=[
+                {
+                    "field": "body.date",
+                    "loc": ["body", "date"],
+                    "message": refused.message,
+                    "type": "date_out_of_range",
+                }
+            ],
+        ) from None
+
+
 def request_activation(
     order_id: str, provider_id: str, activation_date: date | None, deps: Deps
 ) -> Order:
     """Put a refused or failed activation back on the activation queue as a new attempt."""
     order = deps.orders.get_for_provider(order_id, provider_id)
     _check_retriggerable(order)
-    if activation_date is not None and activation_date < today_in_sweden(deps.clock):
-        raise InvalidInput(
-            "date must be today or later (Swedish time)",
-            details=[{"field": "date", "loc": ["body", "date"], "message": "in the past"}],
-        )
+    _check_activation_date(activation_date, deps)
     now = order.stamp_after(deps.clock.now())
     attempt_id = new_attempt_id()
     pending = order.next_version(

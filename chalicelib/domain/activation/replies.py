@@ -41,6 +41,16 @@ def activation_after_reply(
 ) -> ActivationOutcome:
     """The activation after one `service_order` reply; the attempt is counted."""
     counted = current.model_copy(update={"attempts": current.attempts + 1})
+    if result.outcome == "ok" and not result.completed:
+        # Taken for later: pending, not transient (no retry); the network's events finish it.
+        waiting = counted.model_copy(
+            update={
+                "state": ActivationState.PENDING,
+                "network_order_id": result.network_order_id,
+                "updated_at": now,
+            }
+        )
+        return ActivationOutcome(waiting, transient=False)
     if result.outcome == "ok":
         activation_date = result.activation_date or requested
         return ActivationOutcome(on_date(counted, activation_date, today, now), transient=False)
@@ -54,6 +64,22 @@ def activation_after_reply(
         return ActivationOutcome(refused, transient=False)
     still_pending = counted.model_copy(update={"state": ActivationState.PENDING, "updated_at": now})
     return ActivationOutcome(still_pending, transient=True)
+
+
+def activation_after_network_outcome(
+    current: Activation, result: ServiceOrderResult, *, today: date, now: datetime
+) -> Activation | None:
+    """The activation once the city network says how an order it took for later ended;
+    None while it is not over (still in progress, or the answer is unknown). No attempt
+    is counted: this is the same attempt's outcome, not another order."""
+    if result.transient or (result.outcome == "ok" and not result.completed):
+        return None
+    if result.outcome == "ok":
+        return on_date(current, result.activation_date or today, today, now)
+    reason = Reason(code=result.code or "refused", message=result.message or REFUSED_WITHOUT_REASON)
+    return current.model_copy(
+        update={"state": ActivationState.REFUSED, "reason": reason, "updated_at": now}
+    )
 
 
 def activation_failed(current: Activation, last: CallResult, now: datetime) -> Activation:

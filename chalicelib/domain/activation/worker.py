@@ -34,7 +34,12 @@ from ..retry import RandomSource
 from .events import call_events
 from .messages import ActivationMessage
 from .recording import record_activation
-from .replies import activation_after_reply, activation_failed, on_date
+from .replies import (
+    activation_after_network_outcome,
+    activation_after_reply,
+    activation_failed,
+    on_date,
+)
 from .retries import queue_next_step, wait_after
 
 logger = logging.getLogger(__name__)
@@ -52,6 +57,7 @@ AttemptKind = Literal[
     "retry_scheduled",
     "failed",
     "reconciled_activated",
+    "waiting_on_network",
 ]
 
 # How far a claimed step got; stored as the claim's value.
@@ -106,7 +112,11 @@ def process_activation(
 
     step = _Step(message, deps, claims, rng)
     key = claim_key(message)
-    if claims.claim(key, now + CLAIM_TTL, {"stage": _CALLING}):
+    if order.activation.network_order_id is not None:
+        # The network took the order to finish later: ask how it stands, never order again
+        # (no claim needed: a read cannot activate twice).
+        result = step.follow_network_order(order)
+    elif claims.claim(key, now + CLAIM_TTL, {"stage": _CALLING}):
         result = step.run(order)
     else:
         result = step.resume(order, claims.get(key) or {})
@@ -206,6 +216,31 @@ class _Step:
             activation_date=activation_date.isoformat(),
         )
         return self._apply_reply(order, calls, reply, activation_date)
+
+    def follow_network_order(self, order: Order) -> AttemptResult:
+        """The city network has the order (ON-API: RECEIVED): its outcome, if it has one.
+        Usually the network's events bring it first; this look catches a lost event."""
+        network_order_id = order.activation.network_order_id
+        assert network_order_id is not None
+        reply = self._client(order).network_order(network_order_id)
+        if reply.transient:
+            return self._after_transient(order, [reply], last=reply, activation=None)
+        now = self.deps.clock.now()
+        activation = activation_after_network_outcome(
+            order.activation, reply, today=today_in_sweden(self.deps.clock), now=now
+        )
+        if activation is None:
+            self.deps.orders.append_events(call_events(order, [reply], now, ACTOR))
+            return AttemptResult("waiting_on_network", order.id, detail="still under way")
+        written = self._write(order, [reply], lambda _: activation)
+        if written is None:
+            return AttemptResult("skipped_stale", order.id, detail="superseded")
+        kind: AttemptKind = "refused"
+        if written.activation.state == ActivationState.ACTIVATED:
+            kind = "activated"
+        elif written.activation.state == ActivationState.SCHEDULED:
+            kind = "scheduled"
+        return AttemptResult(kind, order.id, order=written)
 
     def resume(self, order: Order, progress: dict[str, Any]) -> AttemptResult:
         """The step was claimed before: a duplicate delivery, or a redelivery after a crash.

@@ -152,7 +152,7 @@ class BounceHandler(EmulatorHandler):
         state.record("bounce", **record, outlet=outlet, status=302, result=result.status)
         if settings.mode == "hang" and self.pause(settings.hang_s):
             return
-        signature = bounce_signature(settings.secret.encode(), result)
+        signature = bounce_signature(settings.secret.encode(), result, return_url=return_url)
         location = redirect_location(return_url, result, signature)
         body = _page("Vidarebefordrar", f'<p><a href="{html.escape(location)}">Fortsätt</a></p>')
         self.reply(302, body, HTML_TYPE, {**PAGE_HEADERS, "Location": location})

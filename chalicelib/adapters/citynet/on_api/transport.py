@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 import requests
 
 from ..bounded_http import (
-    _TRANSPORT_ERRORS,
     _WATCHDOG,
     HttpFault,
     _declared_length,
     _read_body,
     _timeout,
     _Watchdog,
+    send,
 )
 from ..bounded_http import new_session as _new_watched_session
 
@@ -127,26 +127,13 @@ def _send(
     sent_headers = {**_HEADERS, **(headers or {})}
     if json_body is not None:
         sent_headers["Content-Type"] = "application/json"
-    try:
-        return session.request(
-            method,
-            url,
-            params=dict(params) if params else None,
-            data=json_body,
-            headers=sent_headers,
-            auth=auth,
-            timeout=(deadline_s, deadline_s),
-            stream=True,
-            allow_redirects=False,
-        )
-    except requests.Timeout:
-        raise _timeout(deadline_s) from None
-    except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema) as error:
-        raise HttpFault("invalid_url", type(error).__name__) from None
-    except requests.exceptions.InvalidSchema:
-        raise HttpFault("invalid_url", "unsupported URL scheme") from None
-    except requests.exceptions.SSLError:
-        raise HttpFault("tls_error", "TLS handshake or certificate check failed") from None
-    except _TRANSPORT_ERRORS as error:
-        # str(error) would carry the URL: name the type only.
-        raise HttpFault("connection_error", f"could not connect ({type(error).__name__})") from None
+    return send(
+        session,
+        method,
+        url,
+        params=list(params.items()) if params else None,
+        auth=auth,
+        deadline_s=deadline_s,
+        data=json_body,
+        headers=sent_headers,
+    )
