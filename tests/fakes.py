@@ -99,6 +99,7 @@ class FakeCityNetwork:
         *,
         origin: str = "customer",
         order_ref: str | None = None,
+        forced_takeover: bool = False,
     ) -> ServiceOrderResult:
         self.calls.append(
             (
@@ -109,6 +110,7 @@ class FakeCityNetwork:
                     "date": activation_date,
                     "origin": origin,
                     "order_ref": order_ref,
+                    "forced_takeover": forced_takeover,
                 },
             )
         )
@@ -162,6 +164,10 @@ class FakeCityNetwork:
     @property
     def order_refs(self) -> list[str | None]:
         return [p["order_ref"] for method, p in self.calls if method == "service_order"]
+
+    @property
+    def takeovers(self) -> list[bool]:
+        return [p["forced_takeover"] for method, p in self.calls if method == "service_order"]
 
 
 @dataclass

@@ -111,6 +111,7 @@ def orders(draw: st.DrawFn, provider_id: str | None = None) -> Order:
         "city_network_id": draw(ids) if identified else None,
         "access_id": draw(short_text) if identified else None,
         "identified": identified,
+        "identified_by": draw(st.sampled_from(["bounce", "portal"])) if identified else None,
         "service": draw(services),
         "customer": draw(customers),
         "details": draw(answers),

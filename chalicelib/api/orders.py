@@ -155,7 +155,8 @@ def list_events(call: Call) -> Response:
     "/orders/{order_id}/activation",
     summary="Request activation again after a refusal or failure",
     description=(
-        "Allowed when activation is refused or failed and the order is neither cancelled nor "
+        "Allowed when activation is refused, failed or awaiting_provider (an order by "
+        "address, once you have checked the customer) and the order is neither cancelled nor "
         "delivered. Answers 202 with activation pending; the activation queue does the rest. "
         "409 for manual (unidentified) orders and when activation is pending, scheduled or "
         "activated. 503 queue_unavailable: nothing changed, retry."

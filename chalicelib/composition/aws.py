@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from ..adapters.dynamodb.client import DynamoDBTable
     from ..domain.activation.messages import ActivationMessage
     from ..domain.ports import (
+        AccessDirectory,
         ApiKeyStore,
         Catalog,
         Counters,
@@ -98,6 +99,14 @@ class AwsAdapters(Adapters):
         return DynamoDBFeedCursors(adapters.table)
 
     feed_cursors = built_once(_feed_cursors)
+
+    @staticmethod
+    def _access_directory(adapters: AwsAdapters) -> AccessDirectory:
+        from ..adapters.dynamodb.access_directory import DynamoDBAccessDirectory
+
+        return DynamoDBAccessDirectory(adapters.table)
+
+    access_directory = built_once(_access_directory)
 
     @staticmethod
     def _api_keys(adapters: AwsAdapters) -> ApiKeyStore:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ..domain.clock import Clock
     from ..domain.forms import FormDefinitions
     from ..domain.ports import (
+        AccessDirectory,
         ApiKeyStore,
         Catalog,
         Counters,
@@ -61,6 +62,7 @@ class Adapters:
     tokens: built_once[OneTimeTokens] = built_once(_missing("tokens"))
     counters: built_once[Counters] = built_once(_missing("counters"))
     feed_cursors: built_once[FeedCursors] = built_once(_missing("feed_cursors"))
+    access_directory: built_once[AccessDirectory] = built_once(_missing("access_directory"))
     api_keys: built_once[ApiKeyStore] = built_once(_missing("api_keys"))
     webhook_store: built_once[WebhookStore] = built_once(_missing("webhook_store"))
     webhook_queue: built_once[Queue[WebhookMessage]] = built_once(_missing("webhook_queue"))

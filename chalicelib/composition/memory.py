@@ -10,6 +10,7 @@ from .built import built_once
 
 if TYPE_CHECKING:
     from ..domain.ports import (
+        AccessDirectory,
         ApiKeyStore,
         Catalog,
         Counters,
@@ -80,6 +81,14 @@ class InMemoryAdapters(Adapters):
         return InMemoryFeedCursors()
 
     feed_cursors = built_once(_feed_cursors)
+
+    @staticmethod
+    def _access_directory(_: InMemoryAdapters) -> AccessDirectory:
+        from ..adapters.memory.access_directory import InMemoryAccessDirectory
+
+        return InMemoryAccessDirectory()
+
+    access_directory = built_once(_access_directory)
 
     @staticmethod
     def _api_keys(_: InMemoryAdapters) -> ApiKeyStore:

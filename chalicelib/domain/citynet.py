@@ -71,7 +71,12 @@ class CityNetworkClient(Protocol):
         *,
         origin: Literal["customer", "provider"] = "customer",
         order_ref: str | None = None,
-    ) -> ServiceOrderResult: ...
+        forced_takeover: bool = False,
+    ) -> ServiceOrderResult:
+        """`forced_takeover`: the customer consented to take the service over from the
+        provider that has it (moving in); only a network that says it is possible (ON-API's
+        forcedTakeoverPossible) is asked, and a network without takeovers ignores it."""
+        ...
 
     def service_deactivate(
         self, access_id: str, service_uid: str, deactivation_date: date

@@ -9,7 +9,14 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
 
@@ -42,7 +49,7 @@ class CityNetwork(Frozen):
     name: str = Field(min_length=1, max_length=200)
     api_url: str
     # Where visitors are sent to be identified: Direct Activation's bounce server, or an
-    # ON-API network's web portal (docs/protocols/on-api.md, "Portal hand-over").
+    # ON-API network's web portal (docs/protocols/on-api.md, "The web-portal hand-over").
     bounce_url: str = ""
     portal_url: str | None = None
     ip_ranges: tuple[str, ...] = ()
@@ -155,6 +162,9 @@ class ActivationState(StrEnum):
     SCHEDULED = "scheduled"
     REFUSED = "refused"
     FAILED = "failed"
+    # Ordered for an address the customer chose in the search (identified_by "address"):
+    # no city-network call until the provider, having checked the customer, asks for it.
+    AWAITING_PROVIDER = "awaiting_provider"
 
 
 class OrderStatus(StrEnum):
@@ -218,6 +228,11 @@ class Customer(Frozen):
     marketing_consent: bool = False
 
 
+# How an order's outlet was identified: a verified Direct Activation bounce, an ON-API
+# portal hand-over, or (to come) an address search.
+IdentifiedBy = Literal["bounce", "portal", "address"]
+
+
 class Order(Frozen):
     id: str = Field(pattern=r"^ord_[0-9A-HJKMNP-TV-Z]{26}$")
     provider_id: str
@@ -225,11 +240,18 @@ class Order(Frozen):
     city_network_id: str | None
     access_id: str | None
     identified: bool
+    # None exactly when not identified. Orders stored before the field existed were all
+    # identified by a bounce: read so.
+    identified_by: IdentifiedBy | None = None
     service: Service
     customer: Customer
     details: dict[str, Any] = Field(default_factory=dict)
     extra: dict[str, Any] = Field(default_factory=dict)
     requested_date: dt.date | None = None
+    # The customer takes the service over from the provider that has it on the outlet
+    # (moving in): their consent, sent to the city network with the order (ON-API's
+    # forcedTakeover). Only asked where the network says a takeover is possible.
+    forced_takeover: bool = False
     activation: Activation
     status: OrderStatus = OrderStatus.NEW
     created_at: dt.datetime
@@ -237,6 +259,20 @@ class Order(Frozen):
     version: int = Field(default=1, ge=1)
     # Hash of the receipt token (the customer's link to this order); never the token itself.
     receipt_token_hash: str | None = Field(default=None, repr=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _identified_by_bounce_before_the_field(cls, data: Any) -> Any:
+        missing = isinstance(data, dict) and data.get("identified_by") is None
+        if missing and data.get("identified") is True:
+            return {**data, "identified_by": "bounce"}
+        return data
+
+    @model_validator(mode="after")
+    def _identified_by_only_when_identified(self) -> Order:
+        if not self.identified and self.identified_by is not None:
+            raise ValueError("identified_by is only for an identified order")
+        return self
 
     def stamp_after(self, now: dt.datetime) -> dt.datetime:
         """The `updated_at` of a change made at `now`: never earlier than the stored one,

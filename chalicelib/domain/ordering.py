@@ -26,6 +26,7 @@ from .models import (
     CityNetwork,
     Customer,
     Deliverability,
+    IdentifiedBy,
     Offer,
     Order,
     OrderEvent,
@@ -41,12 +42,14 @@ logger = logging.getLogger(__name__)
 
 
 class Access(BaseModel):
-    """An identified outlet: which city network, which access (from a verified bounce)."""
+    """An identified outlet: which city network, which access, and how we know it (a
+    verified bounce or portal hand-over)."""
 
     model_config = ConfigDict(frozen=True)
 
     city_network_id: str
     access_id: str
+    identified_by: IdentifiedBy = "bounce"
 
 
 class OffersView(BaseModel):
@@ -72,6 +75,8 @@ class OrderRequest(BaseModel):
     requested_date: date | None = None
     # For an unidentified customer: the city network they picked.
     city_network_id: str | None = None
+    # The customer's consent to take the service over from the provider that has it.
+    forced_takeover: bool = False
 
 
 def _group(offers: Sequence[Offer]) -> dict[Category, list[Offer]]:
@@ -124,6 +129,11 @@ NOT_DELIVERABLE_TEXTS: dict[str, str] = {
         "The equipment at your outlet (the fibre box) is not sufficient for this service and "
         "must be replaced. Contact the city network for new equipment, or choose another "
         "service."
+    ),
+    # ON-API: another provider has the service, and the network would let it be taken over.
+    "forced_takeover_required": N_(
+        "Another service provider delivers this service to your outlet now. If you are "
+        "moving in, you can take over the outlet: confirm it in the order form."
     ),
 }
 NOT_DELIVERABLE_OTHERWISE = N_(
@@ -181,6 +191,17 @@ def check_deliverable(
     )
 
 
+def first_activation_state(access: Access | None) -> ActivationState:
+    """`manual` without an outlet (scenario 4), `awaiting_provider` for an outlet the
+    customer chose by address (the provider checks the customer, then asks for the
+    activation), `pending` for one the city network identified (ordered at once)."""
+    if access is None:
+        return ActivationState.MANUAL
+    if access.identified_by == "address":
+        return ActivationState.AWAITING_PROVIDER
+    return ActivationState.PENDING
+
+
 def place_order(
     request: OrderRequest,
     access: Access | None,
@@ -209,13 +230,15 @@ def place_order(
         city_network_id=offer.city_network_id,
         access_id=access.access_id if access else None,
         identified=access is not None,
+        identified_by=access.identified_by if access else None,
         service=Service(uid=offer.service_uid, category=offer.category, name=offer.name),
         customer=request.customer,
         details=dict(request.details),
         extra=dict(request.extra),
         requested_date=requested,
+        forced_takeover=request.forced_takeover,
         activation=Activation(
-            state=ActivationState.PENDING if access else ActivationState.MANUAL,
+            state=first_activation_state(access),
             requested_date=requested,
             attempt_id=new_attempt_id() if access else None,
             updated_at=now,
@@ -234,7 +257,7 @@ def place_order(
         activation_state=order.activation.state,
         webhook_type="order.created",
         order_snapshot=order,
-        activation_intent=access is not None,
+        activation_intent=order.activation.state == ActivationState.PENDING,
     )
     trail = [call_event(order, call, now, "customer") for call in prior_calls]
     deps.orders.create(order, [*trail, created])
@@ -242,6 +265,6 @@ def place_order(
         "order stored",
         extra={"order_id": order.id, "activation_state": order.activation.state.value},
     )
-    if access is None:
+    if order.activation.state != ActivationState.PENDING:
         return order
     return activate_new_order(order, deps)

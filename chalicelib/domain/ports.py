@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from .activation.messages import ActivationMessage
+from .addresses import ListedAccess
 from .citynet import CityNetworkClients
 from .clock import Clock
 from .models import (
@@ -113,6 +115,37 @@ class FeedCursors(Protocol):
     def put(self, city_network_id: str, cursor: str) -> None: ...
 
 
+class AccessDirectory(Protocol):
+    """Each city network's accesses by address (ON-API `accesses/`), for the address search
+    (domain/addresses.py): one partition per city network, sorted by the address key."""
+
+    def get(self, city_network_id: str, access_id: str) -> ListedAccess | None: ...
+
+    def get_many(self, city_network_id: str, access_ids: Sequence[str]) -> dict[str, ListedAccess]:
+        """The stored entries of those of `access_ids` the directory has."""
+
+    def put(
+        self,
+        city_network_id: str,
+        entries: Sequence[ListedAccess],
+        *,
+        replacing: Mapping[str, ListedAccess],
+    ) -> None:
+        """Store `entries` (new or changed). `replacing` holds the stored entries they
+        replace (from get_many): an entry whose address changed is no longer found by its
+        old address. A failure part-way leaves every entry findable by its old or new
+        address, and the unfinished ones are written again by the next put."""
+
+    def search(self, city_network_id: str, prefix: str, *, limit: int) -> list[ListedAccess]:
+        """Up to `limit` entries whose address key begins with `prefix`, in key order: one
+        range read, never a scan."""
+
+    def last_modified(self, city_network_id: str) -> str | None:
+        """The network's Last-Modified of the list as last stored (its next If-Modified-Since)."""
+
+    def set_last_modified(self, city_network_id: str, value: str) -> None: ...
+
+
 class OneTimeTokens(Protocol):
     """Single-use values with an expiry: bounce nonces, idempotency keys, form submissions."""
 
@@ -162,6 +195,8 @@ class Deps(Protocol):
     def clock(self) -> Clock: ...
     @property
     def feed_cursors(self) -> FeedCursors: ...
+    @property
+    def access_directory(self) -> AccessDirectory: ...
     @property
     def webhook_store(self) -> WebhookStore: ...
     @property

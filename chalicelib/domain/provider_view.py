@@ -10,9 +10,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from .models import ActivationState, Customer, Order, OrderStatus, Reason, Service
+from .models import (
+    ActivationState,
+    Customer,
+    IdentifiedBy,
+    Order,
+    OrderStatus,
+    Reason,
+    Service,
+)
 
 
 class ActivationView(BaseModel):
@@ -34,11 +42,25 @@ class OrderView(BaseModel):
     city_network_id: str | None
     access_id: str | None
     identified: bool
+    identified_by: IdentifiedBy | None = Field(
+        description=(
+            'How the outlet was identified: "bounce" (the city network\'s bounce server, '
+            'Direct Activation) or "portal" (the city network\'s web-portal hand-over, '
+            "ON-API); null when the customer was not identified."
+        )
+    )
     service: Service
     customer: Customer
     details: dict[str, Any]
     extra: dict[str, Any]
     requested_date: dt.date | None
+    forced_takeover: bool = Field(
+        description=(
+            "The customer takes the service over from the provider that has it on the "
+            "outlet (moving in), and consented to it; sent to the city network with the "
+            "activation (ON-API's forcedTakeover)."
+        )
+    )
     activation: ActivationView
     status: OrderStatus
     created_at: dt.datetime
@@ -55,11 +77,13 @@ class OrderView(BaseModel):
             city_network_id=order.city_network_id,
             access_id=order.access_id,
             identified=order.identified,
+            identified_by=order.identified_by,
             service=order.service,
             customer=order.customer,
             details=order.details,
             extra=order.extra,
             requested_date=order.requested_date,
+            forced_takeover=order.forced_takeover,
             activation=ActivationView(
                 state=a.state,
                 date=a.date,

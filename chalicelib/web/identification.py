@@ -1,12 +1,13 @@
 """Identification through the city network's bounce server
-(docs/protocols/direct-activation.md, "Identification").
+(docs/protocols/direct-activation.md, "Identification"), or an ON-API network's web portal
+(docs/protocols/on-api.md, "The web-portal hand-over"; its return is web/portal.py).
 
-`GET /` sends a visitor whose address lies in a city network's ranges to its bounce URL with
-a single-use nonce, remembered server-side (with the visitor's address and the return URL it
-was issued for) and in this browser's session. The callback binds the browser to the outlet
-only if domain.bounce accepts it; everything else continues unidentified and is logged with
-its reason, never with the uid or the message. A callback from another address or at
-another URL than the nonce's is explained to the visitor as well.
+`GET /` sends a visitor whose address lies in a city network's ranges to its bounce URL (or
+portal) with a single-use nonce, remembered server-side (with the visitor's address and the
+return URL it was issued for) and in this browser's session. The callback binds the browser
+to the outlet only if domain.bounce accepts it; everything else continues unidentified and
+is logged with its reason, never with the uid or the message. A callback from another
+address or at another URL than the nonce's is explained to the visitor as well.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from ..domain.bounce import (
     read_callback,
 )
 from ..domain.errors import NotFound
-from ..domain.models import CityNetwork, city_network_at
+from ..domain.models import ON_API, CityNetwork, city_network_at
 from ..domain.ports import Catalog
 from .errors import PageError
 from .pages import not_from_home_page, not_identified_page
@@ -39,6 +40,8 @@ from .visit import Visit
 logger = logging.getLogger(__name__)
 
 CALLBACK_PATH = "/identify/callback"
+# Where an ON-API network's portal hands the visitor back (web/portal.py), with our nonce.
+PORTAL_RETURN_PATH = "/identify/on-api"
 # What the nonce's record holds: what the callback is checked against.
 _ISSUED = ("city_network_id", "address", "return_url")
 
@@ -49,23 +52,57 @@ def city_network_of(address: str, catalog: Catalog) -> CityNetwork | None:
 
 
 def bounce_location(bounce_url: str, return_url: str, nonce: str) -> str:
-    parts = urlsplit(bounce_url)
-    added = urlencode({"return_url": return_url, "nonce": nonce})
+    return with_query(bounce_url, {"return_url": return_url, "nonce": nonce})
+
+
+def with_query(url: str, params: Mapping[str, str]) -> str:
+    """`url` with `params` added to the query it already has."""
+    parts = urlsplit(url)
+    added = urlencode(params)
     return parts._replace(query=f"{parts.query}&{added}" if parts.query else added).geturl()
 
 
+def portal_return_url(base_url: str, nonce: str) -> str:
+    """The return URL an ON-API portal is given: ours, carrying our nonce."""
+    return with_query(base_url + PORTAL_RETURN_PATH, {"n": nonce})
+
+
 def landing(visit: Visit) -> Response:
-    """`GET /`: bounce an in-range visitor once per session; everyone else sees the offers."""
+    """`GET /`: send an in-range visitor to be identified once per session (the bounce
+    server, or an ON-API network's portal); everyone else sees the offers."""
     session = visit.session
     if session is not None and (session.identified is not None or session.settled):
         return visit.redirect("/offers")
     deps = visit.adapters
     city_network = city_network_of(visit.source_ip, deps.catalog)
+    if city_network is not None and city_network.protocol == ON_API and city_network.portal_url:
+        return _to_portal(visit, city_network, city_network.portal_url)
     if city_network is None or not visit.adapters.bounce_probe.answers(city_network):
         visit.keep(visit.ensure_session().unidentified())
         return visit.redirect("/offers")
     nonce = secrets.token_urlsafe(32)
     where = _here(visit)
+    _issue(visit, nonce, city_network, where)
+    return visit.redirect(bounce_location(city_network.bounce_url, where.return_url, nonce))
+
+
+def _to_portal(visit: Visit, city_network: CityNetwork, portal_url: str) -> Response:
+    """An ON-API network's visitor: to its portal, which hands them back to our return URL
+    with the outlet. A portal that does not answer (probed as a bounce server is) leaves the
+    visitor unidentified instead of stranded."""
+    if not visit.adapters.bounce_probe.answers(
+        city_network.model_copy(update={"bounce_url": portal_url})
+    ):
+        visit.keep(visit.ensure_session().unidentified())
+        return visit.redirect("/offers")
+    nonce = secrets.token_urlsafe(32)
+    where = Binding(address=visit.source_ip, return_url=portal_return_url(visit.base_url(), nonce))
+    _issue(visit, nonce, city_network, where)
+    return visit.redirect(with_query(portal_url, {"return_url": where.return_url}))
+
+
+def _issue(visit: Visit, nonce: str, city_network: CityNetwork, where: Binding) -> None:
+    """Record a nonce for `city_network`, bound to `where`, and give it to this browser."""
     visit.adapters.tokens.claim(
         f"nonce:{nonce}",
         visit.now + timedelta(seconds=PRE_IDENTIFICATION_TTL_S),
@@ -82,7 +119,6 @@ def landing(visit: Visit) -> Response:
             pre_expires=visit.now_epoch + PRE_IDENTIFICATION_TTL_S,
         )
     )
-    return visit.redirect(bounce_location(city_network.bounce_url, where.return_url, nonce))
 
 
 def _here(visit: Visit) -> Binding:
@@ -90,7 +126,7 @@ def _here(visit: Visit) -> Binding:
     return Binding(address=visit.source_ip, return_url=visit.base_url() + CALLBACK_PATH)
 
 
-def _issued(record: Mapping[str, Any] | None) -> tuple[str, Binding] | None:
+def issued_binding(record: Mapping[str, Any] | None) -> tuple[str, Binding] | None:
     """The city network and the binding a nonce was issued with; None: not one of ours."""
     values = [(record or {}).get(name) for name in _ISSUED]
     if not all(isinstance(value, str) for value in values):
@@ -102,14 +138,19 @@ def _issued(record: Mapping[str, Any] | None) -> tuple[str, Binding] | None:
 def _continue_unidentified(visit: Visit, reason: Rejection | str) -> Response:
     level = logging.INFO if reason in (Rejection.NOT_FOUND,) else logging.WARNING
     logger.log(level, "bounce callback not accepted: %s", reason, extra={"reason": str(reason)})
+    return continue_unidentified(visit, explain=reason in BINDING_REJECTIONS)
+
+
+def continue_unidentified(visit: Visit, *, explain: bool) -> Response:
+    """Scenario 4 after an identification that identified nobody; `explain`: with the page
+    that says the identification went astray on the way back."""
     session = visit.session
     if session is not None and session.identified is not None:
         # A callback that identifies nobody takes nothing away either: another site can make
         # the browser open one.
         return visit.redirect("/offers")
     visit.keep(visit.ensure_session().unidentified())
-    if reason in BINDING_REJECTIONS:
-        # Scenario 4, with the reason: the identification went astray on the way back.
+    if explain:
         return visit.html(not_identified_page(visit.context("/offers")))
     return visit.redirect("/offers")
 
@@ -121,7 +162,7 @@ def callback(visit: Visit) -> Response:
         return _continue_unidentified(visit, Rejection.MALFORMED)
     nonce = signed.result.nonce
     tokens = visit.adapters.tokens
-    issued = _issued(tokens.get(f"nonce:{nonce}"))
+    issued = issued_binding(tokens.get(f"nonce:{nonce}"))
     if issued is None:
         return _continue_unidentified(visit, Rejection.UNKNOWN_NONCE)
     city_network_id, binding = issued

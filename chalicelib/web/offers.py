@@ -14,7 +14,7 @@ from chalice.app import Response
 
 from ..domain import ordering
 from ..domain.errors import NotFound
-from ..domain.models import Category, Offer
+from ..domain.models import ON_API, Category, Offer
 from ..domain.ordering import Access, OffersView
 from ..domain.ports import Catalog
 from .pages import OfferCard, OffersPage, choose_network_page, offers_page
@@ -101,5 +101,6 @@ def show_offers(visit: Visit) -> Response:
         city_network_name=view.city_network.name,
         identified=False,
         groups=_groups(deps.catalog, view.by_category, ()),
+        address_search=city_network_id if view.city_network.protocol == ON_API else None,
     )
     return visit.html(offers_page(visit.context("/offers"), page))

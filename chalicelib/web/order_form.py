@@ -28,6 +28,7 @@ from ..domain.ids import new_order_id
 from ..domain.models import Deliverability, Offer
 from ..domain.order_limits import OrderLimits, take_order_allowance
 from ..domain.ordering import Access, OrderRequest
+from ..domain.takeover import takeover_possible, with_consent
 from .errors import PageError
 from .offers import provider_names
 from .pages import (
@@ -67,7 +68,9 @@ def _access(session: Session | None) -> Access | None:
     if session is None or session.identified is None:
         return None
     who = session.identified
-    return Access(city_network_id=who.city_network_id, access_id=who.access_id)
+    return Access(
+        city_network_id=who.city_network_id, access_id=who.access_id, identified_by=who.by
+    )
 
 
 def _offer(visit: Visit, offer_id: str, access: Access | None) -> Offer:
@@ -109,6 +112,8 @@ def _form_response(
     values: Mapping[str, str] | None = None,
     rejected: FormRejected | None = None,
     status: int = 200,
+    takeover: bool = False,
+    takeover_checked: bool = False,
 ) -> Response:
     deps = visit.adapters
     page = FormPage(
@@ -122,6 +127,8 @@ def _form_response(
         values=values or (rejected.values if rejected else {}),
         errors=rejected.errors if rejected else {},
         first_rendering=rejected is None,
+        takeover=takeover,
+        takeover_checked=takeover_checked,
     )
     return visit.html(form_page(visit.context(f"/order/{offer.id}"), page), status=status)
 
@@ -130,13 +137,16 @@ def show_form(visit: Visit, offer_id: str) -> Response:
     access = _access(visit.session)
     offer = _offer(visit, offer_id, access)
     session = visit.ensure_session()
+    takeover = False
     if access is not None:
         answer, _ = _deliverability(visit, session, access, offer)
-        if not answer.deliverable:
+        # Held by another provider, with a takeover possible: the form asks (takeover.py).
+        takeover = takeover_possible(answer)
+        if not answer.deliverable and not takeover:
             ctx = visit.context(f"/order/{offer.id}")
             return visit.html(not_deliverable_page(ctx, offer, answer))
         session = visit.session or session
-    return _form_response(visit, session, offer)
+    return _form_response(visit, session, offer, takeover=takeover)
 
 
 def parse_form_body(raw_body: bytes | None) -> dict[str, list[str]]:
@@ -181,9 +191,11 @@ def submit_form(visit: Visit, offer_id: str) -> Response:
         ctx = visit.context(f"/order/{offer.id}")
         return visit.html(submission_refused_page(ctx, offer), status=400)
     prior_calls: list[CallResult] = []
+    takeover, consent = False, _single(fields, "forced_takeover") == "on"
     if access is not None:
         answer, call = _deliverability(visit, session, access, offer)
-        if not answer.deliverable:
+        takeover = takeover_possible(answer)
+        if not with_consent(answer, consent).deliverable:
             # Scenario 3: not deliverable, answered as the GET is, and nothing is stored.
             ctx = visit.context(f"/order/{offer.id}")
             return visit.html(not_deliverable_page(ctx, offer, answer), status=409)
@@ -194,7 +206,10 @@ def submit_form(visit: Visit, offer_id: str) -> Response:
     deps = visit.adapters
     result = validate_submission(_composed(visit, offer), fields, today_in_sweden(deps.clock))
     if isinstance(result, FormRejected):
-        return _form_response(visit, session, offer, rejected=result, status=422)
+        return _form_response(
+            visit, session, offer, rejected=result, status=422,
+            takeover=takeover, takeover_checked=consent,
+        )  # fmt: skip
 
     dedupe_key = submission_key(session, submission.id)
     if deps.tokens.get(dedupe_key) is not None:
@@ -214,6 +229,7 @@ def submit_form(visit: Visit, offer_id: str) -> Response:
         extra=result.extra,
         requested_date=result.requested_date,
         city_network_id=None if access else offer.city_network_id,
+        forced_takeover=takeover and consent,
     )
     order = ordering.place_order(
         request,

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
+from ..domain.addresses import ListedAccess
 from ..domain.forms import ComposedForm, FieldError
 from ..domain.models import ActivationState, CityNetwork, Deliverability, Offer, Order
 from .form_view import FormAnswers, error_summary, fieldset_view
@@ -64,6 +65,8 @@ class OffersPage:
     port_unknown: bool = False
     # The CSRF token of the "not ordering from home" button (identified visitors only).
     csrf_token: str = ""
+    # Not identified in a network that lists its accesses: the address search's network.
+    address_search: str | None = None
 
 
 def offers_page(ctx: PageContext, page: OffersPage) -> str:
@@ -101,6 +104,16 @@ class FormPage:
     values: Mapping[str, str] = field(default_factory=dict)
     errors: Mapping[str, FieldError] = field(default_factory=dict)
     first_rendering: bool = True
+    # Another provider has the service and the network lets it be taken over: the form
+    # asks whether the customer takes over the outlet (domain/takeover.py).
+    takeover: bool = False
+    takeover_checked: bool = False
+    # An order for an address chosen in the address search (web/address_orders.py): where
+    # the form goes, what it carries besides the answers, the address and the way back.
+    action: str | None = None
+    hidden: Mapping[str, str] = field(default_factory=dict)
+    chosen_address: ListedAccess | None = None
+    back_href: str = "/offers"
 
 
 def form_page(ctx: PageContext, page: FormPage) -> str:
@@ -130,14 +143,18 @@ def order_limit_page(ctx: PageContext) -> str:
     return render_page(ctx, "order_limit.html")
 
 
-def not_deliverable_page(ctx: PageContext, offer: Offer, answer: Deliverability) -> str:
+def not_deliverable_page(
+    ctx: PageContext, offer: Offer, answer: Deliverability, back_href: str = "/offers"
+) -> str:
     """Scenario 3: the city network says the offer is not deliverable to this outlet."""
     message = pick(
         ctx.language,
         answer.customer_message or "",
         answer.customer_message_en or answer.customer_message or "",
     )
-    return render_page(ctx, "not_deliverable.html", offer=offer, message=message)
+    return render_page(
+        ctx, "not_deliverable.html", offer=offer, message=message, back_href=back_href
+    )
 
 
 # --- receipt ----------------------------------------------------------------------------
@@ -159,6 +176,8 @@ def receipt_outcome(order: Order, today: date) -> tuple[str, str]:
             return "pending", ""
         case ActivationState.FAILED:
             return "failed", "notice-warning"
+        case ActivationState.AWAITING_PROVIDER:
+            return "awaiting_provider", ""
         case _:
             return "manual", ""
 

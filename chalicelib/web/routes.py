@@ -42,6 +42,13 @@ def identify_callback() -> Response:
     return _handle(identification.callback)
 
 
+@bp.route("/identify/on-api", methods=["GET"])
+def identify_on_api() -> Response:
+    from . import portal
+
+    return _handle(portal.hand_over)
+
+
 @bp.route("/unidentified", methods=["GET"])
 def about_not_ordering_from_home() -> Response:
     from . import identification
@@ -73,6 +80,34 @@ def order_form(offer_id: str) -> Response:
 @bp.route("/order/{offer_id}", methods=["POST"], content_types=FORM_POST)
 def submit_order(offer_id: str) -> Response:
     from .order_form import submit_form
+
+    return _handle(submit_form, offer_id)
+
+
+@bp.route("/address", methods=["GET"])
+def address_search() -> Response:
+    from .address_search import search
+
+    return _handle(search)
+
+
+@bp.route("/address/offers", methods=["GET"])
+def address_offers() -> Response:
+    from .address_search import show_offers
+
+    return _handle(show_offers)
+
+
+@bp.route("/address/order/{offer_id}", methods=["GET"])
+def address_order_form(offer_id: str) -> Response:
+    from .address_orders import show_form
+
+    return _handle(show_form, offer_id)
+
+
+@bp.route("/address/order/{offer_id}", methods=["POST"], content_types=FORM_POST)
+def submit_address_order(offer_id: str) -> Response:
+    from .address_orders import submit_form
 
     return _handle(submit_form, offer_id)
 

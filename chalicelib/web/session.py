@@ -20,12 +20,12 @@ import json
 import re
 import secrets
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..domain.citynet import CallResult, Outcome
-from ..domain.models import Deliverability
+from ..domain.models import Deliverability, IdentifiedBy
 
 COOKIE_NAME = "sf_session"
 SESSION_TTL_S = 2 * 3600
@@ -36,6 +36,7 @@ SUBMISSION_TTL_S = SESSION_TTL_S
 MAX_COOKIE_VALUE = 3800
 MAX_CACHED_OFFERS = 12
 MAX_TEXT = 300
+_IDENTIFIED_BY: tuple[IdentifiedBy, ...] = get_args(IdentifiedBy)
 
 
 def _b64(data: bytes) -> str:
@@ -139,6 +140,7 @@ class Identified:
     city_network_id: str
     access_id: str
     issued: int
+    by: IdentifiedBy = "bounce"
 
 
 @dataclass(frozen=True)
@@ -199,6 +201,8 @@ def _to_json(session: Session) -> dict[str, Any]:
     if session.identified:
         who = session.identified
         data["i"] = [who.city_network_id, who.access_id, who.issued]
+        if who.by != "bounce":
+            data["i"].append(who.by)
     if session.settled:
         data["s"] = 1
     if session.pre_nonce:
@@ -218,8 +222,11 @@ def _from_json(data: Any) -> Session | None:
     try:
         identified = None
         if "i" in data:
-            network, access, issued = data["i"]
-            identified = Identified(str(network), str(access), int(issued))
+            network, access, issued, *by = data["i"]
+            how = by[0] if by else "bounce"
+            if how not in _IDENTIFIED_BY or len(by) > 1:
+                return None
+            identified = Identified(str(network), str(access), int(issued), how)
         nonce, nonce_expires = data.get("n") or (None, 0)
         cached = data.get("d") or {}
         if not isinstance(cached, dict):

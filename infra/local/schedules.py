@@ -1,6 +1,9 @@
 """Runs the app's scheduled handlers (`@schedule`) as EventBridge would, only more often:
 each handler gets a scheduled event every `interval_s` (2 s locally instead of its rate,
-so an ON-API order's outcome shows within seconds), in its own thread.
+so an ON-API order's outcome shows within seconds), in its own thread. That is the
+order-event poller and the access-list sync (chalicelib/workers/network_events.py): the
+address search finds the ON-API emulator's accesses a couple of seconds after start, and
+every later sync is a 304 unless the emulator's list changed.
 
 A handler that raises is logged and runs again at the next tick, as Lambda's next
 scheduled invocation would; nothing is retried in between.

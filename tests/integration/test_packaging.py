@@ -127,6 +127,7 @@ def test_there_is_one_function_per_endpoint_group(packaged):
         "DeliverWebhooks",
         "RelayOrderEvents",
         "PollCityNetworkEvents",  # scheduled: ON-API order events
+        "SyncCityNetworkAccesses",  # scheduled: ON-API access lists (the address search)
     }
 
 
@@ -209,6 +210,31 @@ def test_the_poller_runs_every_minute_unretried_and_only_reads_and_puts_on_the_t
         ("dynamodb:GetItem", "${Table.Arn}"),
         ("dynamodb:Query", "${Table.Arn}"),
         ("dynamodb:PutItem", "${Table.Arn}"),
+        ("ssm:GetParameter", stage_parameters),
+    }
+
+
+def test_the_access_sync_runs_every_quarter_hour_unretried_and_only_reads_and_writes_items(
+    packaged,
+):
+    sync = packaged.resources["SyncCityNetworkAccesses"]
+    [source] = event_sources(sync)
+    assert source == {"Type": "Schedule", "Properties": {"Schedule": "rate(15 minutes)"}}
+    # The next run reads the list again from the stored Last-Modified.
+    assert sync["Properties"]["EventInvokeConfig"]["MaximumRetryAttempts"] == 0
+    assert sync["Properties"]["Timeout"] <= 900
+    stage_parameters = next(r for r in ALLOWED_WILDCARD_RESOURCES if "ssm" in r)
+    log_group = "${AccessListSyncLogGroup.Arn}"
+    assert grants(packaged, role_of(sync)) == {
+        ("logs:CreateLogStream", log_group),
+        ("logs:PutLogEvents", log_group),
+        # The catalog's city networks and a network's Last-Modified; the stored entries of
+        # the rows received, the changed ones written, and the Last-Modified.
+        ("dynamodb:GetItem", "${Table.Arn}"),
+        ("dynamodb:Query", "${Table.Arn}"),
+        ("dynamodb:PutItem", "${Table.Arn}"),
+        ("dynamodb:BatchGetItem", "${Table.Arn}"),
+        ("dynamodb:BatchWriteItem", "${Table.Arn}"),
         ("ssm:GetParameter", stage_parameters),
     }
 

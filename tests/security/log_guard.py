@@ -45,6 +45,10 @@ FIXED_SECRETS = (
     "demo-bounce-secret",
     "test-bounce-secret",
     "pa55word",
+    "demo-onapi-portal-key",
+    "demo-onapi-password",
+    "test-portal-key",
+    "pre-shared-portal-key",
 )
 # Project loggers are read at DEBUG: a debug line that leaks is a leak waiting for a
 # debugging session. Everything else at INFO, as deployed.

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import pytest
+from pydantic import ValidationError
 
 from chalicelib.composition import InMemoryAdapters
 from chalicelib.domain.citynet import DeliverableResult, ServiceOrderResult
@@ -268,3 +270,33 @@ def test_form_and_ordering_agree_on_the_last_requestable_date(deps, requested, a
 
     # Then both say the same
     assert (form_allows, ordering_allows) == (allowed, allowed)
+
+
+# --- how the outlet was identified -----------------------------------------------------
+
+
+def test_the_order_records_how_the_outlet_was_identified(deps):
+    by_portal = Access(city_network_id="test-stadsnat", access_id="ACC-1", identified_by="portal")
+    assert place_order(internet_order(), by_portal, deps).identified_by == "portal"
+    assert place_order(internet_order(), ACCESS, deps).identified_by == "bounce"
+    unidentified = place_order(internet_order(city_network_id="test-stadsnat"), None, deps)
+    assert unidentified.identified_by is None
+    stored = deps.orders.get(unidentified.id)
+    assert stored.identified_by is None
+
+
+def test_an_order_stored_before_identified_by_reads_as_identified_by_a_bounce(deps):
+    order = place_order(internet_order(), ACCESS, deps)
+    old = order.model_dump(mode="json")
+    del old["identified_by"]
+    assert type(order).model_validate(old).identified_by == "bounce"
+    assert type(order).model_validate_json(json.dumps(old)).identified_by == "bounce"
+    # and an old unidentified one reads as not identified by anything
+    old.update(identified=False, access_id=None)
+    assert type(order).model_validate(old).identified_by is None
+
+
+def test_an_unidentified_order_cannot_claim_how_it_was_identified(deps):
+    order = place_order(internet_order(city_network_id="test-stadsnat"), None, deps)
+    with pytest.raises(ValidationError):
+        order.next_version(identified_by="portal")

@@ -108,6 +108,9 @@ def test_openapi_document_needs_no_key_and_is_valid_openapi_3_1(world: World) ->
     }
     order_schema = document["components"]["schemas"]["OrderOut"]["properties"]
     assert "receipt_token_hash" not in order_schema
+    identified_by = order_schema["identified_by"]
+    assert {"enum": ["bounce", "portal", "address"], "type": "string"} in identified_by["anyOf"]
+    assert "portal" in identified_by["description"]
 
 
 @pytest.mark.parametrize("key", [None, "", "sfk_unknown-key-that-was-never-issued", "x" * 5000])
@@ -332,6 +335,25 @@ def test_get_order_returns_the_order(world: World) -> None:
     assert got["activation"]["reason"] == {"code": "409", "message": "CPE must be configured"}
     assert got["version"] == 1
     assert "attempt_id" not in got["activation"]
+    assert got["identified"] is True and got["identified_by"] == "bounce"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "identified_by"),
+    [
+        ({"identified_by": "portal"}, "portal"),
+        ({"identified_by": "bounce"}, "bounce"),
+        ({"identified": False, "activation_state": ActivationState.MANUAL}, None),
+    ],
+)
+def test_the_order_says_how_the_outlet_was_identified(
+    world: World, kwargs: dict[str, Any], identified_by: str | None
+) -> None:
+    order = world.order(A, **kwargs)
+    got = body_of(world.get(f"/orders/{order.id}"))
+    assert got["identified_by"] == identified_by
+    listed = body_of(world.get("/orders"))["items"]
+    assert [item["identified_by"] for item in listed] == [identified_by]
 
 
 ORDER_ROUTES = [

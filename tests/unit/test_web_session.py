@@ -39,6 +39,23 @@ def test_round_trip_keeps_the_access():
     assert decoded == session
 
 
+def test_round_trip_keeps_how_the_visitor_was_identified():
+    by_portal = Session.new(now()).identify(Identified("net", "ACC-1", now(), "portal"), now())
+    decoded = decode_session(encode_session(by_portal, KEY), KEY, now())
+    assert decoded is not None and decoded.identified is not None
+    assert decoded.identified.by == "portal"
+    # a cookie written before the field (three entries) was a bounce's
+    assert identified_session().identified == Identified("net", "ACC-1", now(), "bounce")
+
+
+def test_an_unknown_way_of_identification_is_no_session():
+    session = Session.new(now()).identify(Identified("net", "ACC-1", now(), "portal"), now())
+    for by in ("guessed", ""):
+        who = replace(session.identified, by=by)  # type: ignore[arg-type]
+        cookie = encode_session(replace(session, identified=who), KEY)
+        assert decode_session(cookie, KEY, now()) is None
+
+
 def test_tampered_payload_is_rejected():
     value = encode_session(identified_session(), KEY)
     payload, mac = value.split(".")

@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -19,7 +20,8 @@ from chalicelib.adapters.secrets import StaticSecrets
 from chalicelib.composition import TEST_SECRETS, InMemoryAdapters, use
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.identification import BounceResult, bounce_signature
-from chalicelib.domain.models import CityNetwork, Order
+from chalicelib.domain.models import ON_API, CityNetwork, Offer, Order
+from chalicelib.domain.portal import hand_over_hash
 from chalicelib.settings import Settings
 from tests.fakes import (
     ACCESS_ID,
@@ -29,6 +31,7 @@ from tests.fakes import (
     OUT_OF_RANGE,
     FakeCityNetwork,
     FakeCityNetworks,
+    catalog_offers,
     not_deliverable,
     seed_test_catalog,
 )
@@ -38,7 +41,13 @@ __all__ = [
     "BOUNCE_SECRET",
     "IN_RANGE",
     "NETWORK_ID",
+    "ONAPI_ACCESS_ID",
+    "ONAPI_IN_RANGE",
+    "ONAPI_KO",
+    "ONAPI_NETWORK",
     "OUT_OF_RANGE",
+    "PORTAL_KEY",
+    "PORTAL_URL",
     "RETURN_URL",
     "Browser",
     "FakeBounceProbe",
@@ -50,6 +59,8 @@ __all__ = [
     "installed",
     "location",
     "not_deliverable",
+    "portal_hand_over",
+    "portal_path",
     "query_of",
     "signed_callback",
     "valid_answers",
@@ -65,6 +76,26 @@ SECOND_NETWORK = CityNetwork(
     bounce_url="http://bounce2.test/bounce",
     ip_ranges=("172.16.0.0/12",),
     credentials_ref="andra-natet/api",
+)
+
+
+# An ON-API network carved out of the Direct Activation network's 10.0.0.0/8: the more
+# specific range wins, so its visitors go to its portal (build_world(on_api_network=True)).
+PORTAL_URL = "http://portal.onapi.test/portal"
+PORTAL_KEY = "test-portal-key"
+ONAPI_KO = "test-ko"
+ONAPI_IN_RANGE = "10.9.0.5"
+ONAPI_ACCESS_ID = "ONAPI-ACC-1"
+ONAPI_MAC = "02:00:00:0A:0B:0C"
+ONAPI_NETWORK = CityNetwork(
+    id="test-onapi",
+    name="ON-API-nätet",
+    protocol=ON_API,
+    api_url="http://127.0.0.1:9/onapi/2.6/",
+    portal_url=PORTAL_URL,
+    co_id=ONAPI_KO,
+    ip_ranges=("10.9.0.0/16",),
+    credentials_ref="test-onapi/api",
 )
 
 
@@ -95,9 +126,14 @@ class World:
 
 
 def build_world(
-    *, second_network: bool = False, clock: Clock | None = None, settings: Settings | None = None
+    *,
+    second_network: bool = False,
+    on_api_network: bool = False,
+    clock: Clock | None = None,
+    settings: Settings | None = None,
 ) -> World:
-    """In-memory adapters over the tests' catalog; the system clock unless one is given."""
+    """In-memory adapters over the tests' catalog; the system clock unless one is given.
+    `on_api_network` adds ONAPI_NETWORK (with the test offers under `onapi-` ids)."""
     fake = FakeCityNetworks()
     probe = FakeBounceProbe()
     given: dict[str, Any] = {"clock": clock} if clock is not None else {}
@@ -105,13 +141,27 @@ def build_world(
         settings,
         city_networks=fake,
         bounce_probe=probe,
-        secrets=StaticSecrets({**TEST_SECRETS, f"{CREDENTIALS_REF}/bounce": BOUNCE_SECRET}),
+        secrets=StaticSecrets(
+            {
+                **TEST_SECRETS,
+                f"{CREDENTIALS_REF}/bounce": BOUNCE_SECRET,
+                f"{ONAPI_NETWORK.credentials_ref}/portal": PORTAL_KEY,
+            }
+        ),
         **given,
     )
     seed_test_catalog(adapters.catalog)
     if second_network:
         adapters.catalog.put_city_network(SECOND_NETWORK)
+    if on_api_network:
+        adapters.catalog.put_city_network(ONAPI_NETWORK)
+        for offer in catalog_offers(ONAPI_NETWORK.id):
+            adapters.catalog.put_offer(_renamed(offer, f"onapi-{offer.id}"))
     return World(adapters=adapters, city_network=fake.network, bounce_probe=probe)
+
+
+def _renamed(offer: Offer, offer_id: str) -> Offer:
+    return offer.model_copy(update={"id": offer_id})
 
 
 @contextmanager
@@ -202,6 +252,32 @@ def signed_callback(
 
 def callback_path(params: dict[str, str]) -> str:
     return "/identify/callback?" + urlencode(params)
+
+
+def portal_hand_over(
+    nonce: str,
+    *,
+    ko: str = ONAPI_KO,
+    access_id: str = ONAPI_ACCESS_ID,
+    mac: str = ONAPI_MAC,
+    tid: str | None = None,
+    key: str = PORTAL_KEY,
+) -> dict[str, str]:
+    """What the ON-API portal adds to our return URL (which carries `n`) for `access_id`."""
+    moment = datetime.now(UTC)
+    stamp = tid or moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return {
+        "n": nonce,
+        "ko": ko,
+        "accessId": access_id,
+        "mac": mac,
+        "tid": stamp,
+        "hash": hand_over_hash(key.encode(), ko, access_id, mac, stamp),
+    }
+
+
+def portal_path(params: dict[str, str]) -> str:
+    return "/identify/on-api?" + urlencode(params)
 
 
 def hidden(page_html: str, name: str) -> str:

@@ -298,15 +298,12 @@ class DirectActivationClient:
         order_ref: str | None = None,
         customer_ref: str | None = None,
         xspcid: str | None = None,
+        forced_takeover: bool = False,  # Direct Activation has no takeover: ignored
     ) -> ServiceOrderResult:
         """`order_ref`/`customer_ref`/`xspcid` are references for the city network: pass
         our ids, never personal data."""
-        params = [
-            ("origin", origin),
-            ("date", activation_date.isoformat()),
-            ("service_uid", service_uid),
-            ("socket", access_id),
-        ]
+        params = [("origin", origin), ("date", activation_date.isoformat())]
+        params += [("service_uid", service_uid), ("socket", access_id)]
         optional = {"order": order_ref, "customer": customer_ref, "xspcid": xspcid}
         params += [(name, value) for name, value in optional.items() if value]
         return self._call(

@@ -18,6 +18,9 @@ counter             COUNTER#<key>                    COUNTER            n (N), t
 webhook endpoint    PROVIDER#<provider id>           WEBHOOK            doc, version
 webhook delivery    PROVIDER#<provider id>#DELIVERIES <delivery id>     doc, version, ttl
 feed cursor         CITYNET#<city network id>        FEED_CURSOR        cursor (ON-API orderevents)
+access (by id)      ACCESSES#<city network id>       ID#<access id>     doc (ON-API accesses)
+access (by address) ACCESSES#<city network id>       ADDR#<address key> doc (domain/addresses.py)
+access list sync    ACCESSES#<city network id>       SYNC               last_modified
 ==================  ===============================  =================  ==========================
 
 Global secondary indexes (all projections ALL, so every listing is a single Query):
@@ -29,7 +32,8 @@ Global secondary indexes (all projections ALL, so every listing is a single Quer
 - ``city_network_offers``: ``cno_pk`` = CITYNET#<city network id>, ``cno_sk`` = <offer id>.
 - ``provider_offers``: ``pvo_pk`` = PROVIDER#<provider id>, ``pvo_sk`` = <offer id>.
 
-The customer-facing reads (an offer, the offers and city networks, an order by id) use the
+The customer-facing reads (an offer, the offers and city networks, an order by id, an
+address search: one Query with ``begins_with`` on a city network's ``ADDR#`` keys) use the
 base table and the two offer indexes only. Nothing ever Scans.
 
 The table's stream (NEW_IMAGE) is the webhook outbox: an order event item is written in the

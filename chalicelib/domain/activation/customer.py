@@ -12,6 +12,7 @@ from .messages import ActivationMessage
 from .recording import record_activation
 from .replies import activation_after_reply
 from .retries import queue_next_step, wait_after
+from .service_orders import order_service
 
 logger = logging.getLogger(__name__)
 
@@ -29,9 +30,7 @@ def activate_new_order(order: Order, deps: Deps) -> Order:
         activation_date=activation_date,
     )
     client = deps.city_networks.for_city_network(order.city_network_id)
-    result = client.service_order(
-        order.access_id, order.service.uid, activation_date, origin="customer", order_ref=order.id
-    )
+    result = order_service(client, order, activation_date, origin="customer")
     logger.info(
         "service_order %s in %s ms",
         result.outcome,

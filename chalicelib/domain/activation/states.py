@@ -19,6 +19,9 @@ TRANSITIONS: dict[A, frozenset[A]] = {
     A.FAILED: frozenset({A.PENDING}),
     A.SCHEDULED: frozenset(),
     A.ACTIVATED: frozenset(),
+    # Ordered by a chosen address: nothing is asked of the city network until the provider,
+    # having checked the customer, asks for the activation (as in scenario 2).
+    A.AWAITING_PROVIDER: frozenset({A.PENDING}),
 }
 
 # Where a provider's request for activation may start from.

@@ -41,6 +41,7 @@ from .replies import (
     on_date,
 )
 from .retries import queue_next_step, wait_after
+from .service_orders import order_service
 
 logger = logging.getLogger(__name__)
 
@@ -195,13 +196,7 @@ class _Step:
 
         today = today_in_sweden(self.deps.clock)
         activation_date = max(self.message.activation_date or today, today)
-        reply = client.service_order(
-            _access_id(order),
-            order.service.uid,
-            activation_date,
-            origin=self.message.origin,
-            order_ref=order.id,
-        )
+        reply = order_service(client, order, activation_date, origin=self.message.origin)
         calls.append(reply)
         logger.info(
             "service_order %s in %s ms",

@@ -16,8 +16,10 @@ from chalicelib.domain.errors import NotFound
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 BASE_FIELDSET = "base"
 EXTENSION_FIELDSET = "extension"
-# Posted by the web form itself, not answers: ignored rather than reported as unknown.
-RESERVED_FIELDS = frozenset({"csrf_token", "submission_id", "lang"})
+# Posted by the web form itself, not answers: ignored rather than reported as unknown. The
+# takeover question (domain/takeover.py) and the access chosen by address
+# (web/address_choice.py) are the form's own too.
+RESERVED_FIELDS = frozenset({"csrf_token", "submission_id", "lang", "forced_takeover", "choice"})
 # Base-form answers that are not part of the stored Customer.
 BASE_NOT_CUSTOMER = frozenset({"accept_terms", "requested_date"})
 

@@ -127,6 +127,8 @@ class OnApiHandler(EmulatorHandler):
         record: dict[str, Any] = {"method": verb, "path": API_PATH + path, "query": query}
         if verb == "POST":
             record["request"] = _json_or_none(body)
+        if ims := self.headers.get("If-Modified-Since"):
+            record["if_modified_since"] = ims
         if not self._authorized():
             state.record("api", **record, status=401, fault=None)
             reply = protocol.refuse(401, "Invalid credentials")
