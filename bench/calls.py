@@ -25,6 +25,9 @@ from bench.journey import SCENARIO_ADDRESSES, order_journey
 from bench.request_counts import RecordedCall, RequestCounter
 from infra.local.stack import LocalStack
 
+ON_API_SCENARIO = "5 ON-API activated"
+ON_API_VISITOR, ON_API_OFFER = "127.0.1.2", "demo-tl-onapi-internet-100"
+
 # docs/architecture.md: one port_status per identified visit, one service_deliverable per chosen
 # offer, one service_order per order; none for a customer who is not identified.
 MINIMUM_CITY_NETWORK_CALLS = {
@@ -32,6 +35,10 @@ MINIMUM_CITY_NETWORK_CALLS = {
     "2 refused": {"port_status": 1, "service_deliverable": 1, "service_order": 1},
     "3 not deliverable": {"port_status": 1, "service_deliverable": 1},
     "4 not identified": {},
+    # ON-API (docs/architecture.md, "City networks by protocol"): `services` once for the
+    # visit and its chosen offer, one `POST orders`; the orderevents pull is shared by all
+    # orders and not counted here.
+    ON_API_SCENARIO: {"services": 1, "orders": 1},
 }
 # Variables the stack sets for itself; a value left in this process must not leak into it.
 _STACK_OWNED = (
@@ -157,12 +164,51 @@ def count_scenario(stack: LocalStack, scenario: str) -> ScenarioCount:
     )
 
 
+def on_api_method(call: dict[str, Any]) -> str | None:
+    """What an ON-API emulator call was, by the spec's resources; None for the shared
+    orderevents pull and the access sync, which no single order causes."""
+    path = str(call.get("path", ""))
+    if "/services/" in path:
+        return "services"
+    if call.get("method") == "POST" and path.rstrip("/").endswith("/orders"):
+        return "orders"
+    if "orderevents" in path or "/accesses" in path:
+        return None
+    return f"{call.get('method')} {path}"
+
+
+def count_on_api(stack: LocalStack) -> ScenarioCount:
+    """One order through the ON-API network's portal, counted on the ON-API emulator."""
+    emulator = EmulatorControl(stack.urls["onapi_emulator"])
+    emulator.reset()
+    counter = RequestCounter(record=True)
+    uninstall = counter.install(connection())
+    try:
+        journey = order_journey(stack.urls["app"], ON_API_VISITOR, offer=ON_API_OFFER)
+    finally:
+        uninstall()
+    calls = emulator.calls(kind="api")
+    per_order = [m for m in map(on_api_method, calls) if m is not None]
+    return ScenarioCount(
+        city_network=dict(Counter(per_order)),
+        dynamodb=counter.by_service("dynamodb"),
+        sqs=counter.by_service("sqs"),
+        rru=counter.rru,
+        wru=counter.wru,
+        app_requests=sum(1 for path, _ in journey.steps if not path.startswith("/portal")),
+        recorded=counter.recorded,
+        emulator_calls=calls,
+    )
+
+
 def measure() -> dict[str, ScenarioCount]:
     """One journey per scenario, each on a fresh emulator record."""
     with customer_path_stack() as stack:
         # Warm the bounce probe and the clients so each count is one journey's own.
         order_journey(stack.urls["app"], SCENARIO_ADDRESSES["4 not identified"])
-        return {name: count_scenario(stack, name) for name in SCENARIO_ADDRESSES}
+        counted = {name: count_scenario(stack, name) for name in SCENARIO_ADDRESSES}
+        counted[ON_API_SCENARIO] = count_on_api(stack)
+        return counted
 
 
 if __name__ == "__main__":

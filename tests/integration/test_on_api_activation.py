@@ -2,7 +2,9 @@
 ON-API emulator over HTTP: an order is taken (RECEIVED) and stays `pending` until the
 network's order events say how it ended; events applied twice, out of order or after a
 poller crash between reading and storing change nothing more; the refused case is
-re-triggered by the provider exactly as in scenario 2."""
+re-triggered by the provider exactly as in scenario 2; a service the network does not
+offer is not deliverable (scenario 3) and an unidentified order asks nothing (scenario 4).
+Each test runs with the stores in memory and on DynamoDB (moto's server)."""
 
 from __future__ import annotations
 
@@ -12,8 +14,10 @@ from typing import Any
 
 import pytest
 
+from chalicelib.adapters.dynamodb.catalog import DynamoDBCatalog
 from chalicelib.adapters.secrets import StaticSecrets
-from chalicelib.composition import TEST_SECRETS, InMemoryAdapters
+from chalicelib.adapters.sqs import InMemoryQueue
+from chalicelib.composition import TEST_SECRETS, Adapters, AwsAdapters, InMemoryAdapters
 from chalicelib.domain.activation.intents import look_again_step
 from chalicelib.domain.activation.network_events import apply_network_update, poll_order_updates
 from chalicelib.domain.activation.provider import request_activation
@@ -28,8 +32,10 @@ from chalicelib.domain.models import (
     Order,
     Provider,
 )
-from chalicelib.domain.ordering import Access, OrderRequest, place_order
+from chalicelib.domain.ordering import Access, OrderRequest, check_deliverable, place_order
+from chalicelib.settings import Settings
 from infra.local.emulator_onapi import DEMO_CONFIG_PATH, OnApiEmulator, parse_config
+from tests import aws
 from tests.fakes import a_customer, wait_until
 
 NETWORK = "demo-onapi"
@@ -45,12 +51,28 @@ def emulator() -> Iterator[OnApiEmulator]:
         yield running
 
 
-@pytest.fixture
-def adapters(emulator: OnApiEmulator) -> InMemoryAdapters:
+@pytest.fixture(params=["in memory", "on moto"])
+def adapters(request: pytest.FixtureRequest, emulator: OnApiEmulator) -> Adapters:
+    """The stores in memory, or DynamoDB on moto's server (the queue stays in memory, so
+    a test can take the step the provider's trigger queued)."""
     user, password = emulator.auth
-    built = InMemoryAdapters(
-        secrets=StaticSecrets({**TEST_SECRETS, "demo-onapi/api": f"{user}:{password}"})
-    )
+    secrets = StaticSecrets({**TEST_SECRETS, "demo-onapi/api": f"{user}:{password}"})
+    built: Adapters
+    if request.param == "in memory":
+        built = InMemoryAdapters(secrets=secrets)
+    else:
+        table_name = request.getfixturevalue("table_name")
+        connection = aws.connection()
+        built = AwsAdapters(
+            Settings(
+                table_name=table_name,
+                aws_endpoint_url=connection.endpoint_url,
+                aws_region=connection.region,
+            ),
+            secrets=secrets,
+            activation_queue=InMemoryQueue(),
+            catalog=DynamoDBCatalog(aws.table(table_name)),
+        )
     built.catalog.put_city_network(
         CityNetwork(
             id=NETWORK,
@@ -78,20 +100,59 @@ def adapters(emulator: OnApiEmulator) -> InMemoryAdapters:
     return built
 
 
-def order_on(access_id: str, adapters: InMemoryAdapters) -> Order:
+def test_a_service_the_network_does_not_offer_is_not_deliverable_and_nothing_is_ordered(
+    adapters, emulator
+):
+    # Scenario 3 behind ON-API: services/{accessId} has no such service
+    adapters.catalog.put_offer(
+        Offer(
+            id="onapi-nothing",
+            provider_id=PROVIDER,
+            city_network_id=NETWORK,
+            service_uid="NO-SUCH-SERVICE",
+            category=Category.TV,
+            name="Finns inte",
+            monthly_price_sek=1,
+            binding_months=0,
+        )
+    )
+    deliverability, call = check_deliverable(
+        "onapi-nothing", Access(city_network_id=NETWORK, access_id=OK), adapters
+    )
+    assert not deliverability.deliverable and call.code == "not_offered"
+    assert not [c for c in emulator.calls() if c.get("method") == "POST"]
+
+
+def test_an_unidentified_order_behind_an_on_api_network_makes_no_call(adapters, emulator):
+    # Scenario 4 behind ON-API: stored manual, the network never asked
+    request = OrderRequest.model_validate(
+        {
+            "offer_id": "onapi-bb-100",
+            "city_network_id": NETWORK,
+            "customer": a_customer(),
+            "details": {},
+        }
+    )
+    before = len(emulator.calls())
+    order = place_order(request, None, adapters)
+    assert order.activation.state == ActivationState.MANUAL
+    assert len(emulator.calls()) == before
+
+
+def order_on(access_id: str, adapters: Adapters) -> Order:
     request = OrderRequest.model_validate(
         {"offer_id": "onapi-bb-100", "customer": a_customer(), "details": {}}
     )
     return place_order(request, Access(city_network_id=NETWORK, access_id=access_id), adapters)
 
 
-def feed(adapters: InMemoryAdapters) -> OrderUpdatesFeed:
+def feed(adapters: Adapters) -> OrderUpdatesFeed:
     client: Any = adapters.city_networks.for_city_network(NETWORK)
     assert isinstance(client, OrderUpdatesFeed)
     return client
 
 
-def poll_until(adapters: InMemoryAdapters, order_id: str, state: ActivationState) -> Order:
+def poll_until(adapters: Adapters, order_id: str, state: ActivationState) -> Order:
     def reached() -> bool:
         poll_order_updates(NETWORK, feed(adapters), adapters)
         return adapters.orders.get(order_id).activation.state == state

@@ -15,9 +15,10 @@ from urllib.parse import quote
 import pytest
 from chalice.test import Client
 
-from chalicelib.adapters.memory.access_directory import InMemoryAccessDirectory
+from chalicelib.adapters.dynamodb.catalog import DynamoDBCatalog
 from chalicelib.adapters.secrets import StaticSecrets
-from chalicelib.composition import TEST_SECRETS, InMemoryAdapters, use
+from chalicelib.adapters.sqs import InMemoryQueue
+from chalicelib.composition import TEST_SECRETS, Adapters, AwsAdapters, InMemoryAdapters, use
 from chalicelib.domain.accesses import search_accesses, sync_accesses
 from chalicelib.domain.activation.network_events import poll_order_updates
 from chalicelib.domain.activation.provider import request_activation
@@ -35,8 +36,10 @@ from chalicelib.domain.models import (
     Provider,
 )
 from chalicelib.domain.ordering import Access, OrderRequest, place_order
+from chalicelib.settings import Settings
 from chalicelib.workers.network_events import sync_city_networks
 from infra.local.emulator_onapi import DEMO_CONFIG_PATH, OnApiEmulator, parse_config
+from tests import aws
 from tests.fakes import a_customer, wait_until
 from tests.unit.web_fakes import Browser, hidden, location, valid_answers
 
@@ -60,12 +63,44 @@ def emulator() -> Iterator[OnApiEmulator]:
         yield running
 
 
-@pytest.fixture
-def adapters(emulator: OnApiEmulator) -> Iterator[InMemoryAdapters]:
+class CountingDirectory:
+    """The directory under test, counting the entries put (either store)."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner, self.writes = inner, 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def put(self, city_network_id: str, entries: Any, *, replacing: Any) -> None:
+        self._inner.put(city_network_id, entries, replacing=replacing)
+        self.writes += len(entries)
+
+
+@pytest.fixture(params=["in memory", "on moto"])
+def adapters(request: pytest.FixtureRequest, emulator: OnApiEmulator) -> Iterator[Adapters]:
+    """The stores in memory, or DynamoDB on moto's server (queue in memory, so a test can
+    take the step the provider's trigger queued)."""
     user, password = emulator.auth
-    built = InMemoryAdapters(
-        secrets=StaticSecrets({**TEST_SECRETS, "demo-onapi/api": f"{user}:{password}"})
-    )
+    secrets = StaticSecrets({**TEST_SECRETS, "demo-onapi/api": f"{user}:{password}"})
+    built: Adapters
+    if request.param == "in memory":
+        built = InMemoryAdapters(secrets=secrets)
+    else:
+        table_name = request.getfixturevalue("table_name")
+        connection = aws.connection()
+        built = AwsAdapters(
+            Settings(
+                table_name=table_name,
+                aws_endpoint_url=connection.endpoint_url,
+                aws_region=connection.region,
+                stage="local",
+            ),
+            secrets=secrets,
+            activation_queue=InMemoryQueue(),
+            catalog=DynamoDBCatalog(aws.table(table_name)),
+        )
+    built = built.replaced(access_directory=CountingDirectory(built.access_directory))
     built.catalog.put_city_network(
         CityNetwork(
             id=NETWORK,
@@ -94,13 +129,13 @@ def adapters(emulator: OnApiEmulator) -> Iterator[InMemoryAdapters]:
     use(None)
 
 
-def client_of(adapters: InMemoryAdapters, kind: type[Any]) -> Any:
+def client_of(adapters: Adapters, kind: type[Any]) -> Any:
     client = adapters.city_networks.for_city_network(NETWORK)
     assert isinstance(client, kind)
     return client
 
 
-def sync(adapters: InMemoryAdapters) -> Any:
+def sync(adapters: Adapters) -> Any:
     return sync_accesses(NETWORK, client_of(adapters, AccessListingFeed), adapters)
 
 
@@ -112,13 +147,13 @@ def posts(emulator: OnApiEmulator) -> list[dict[str, Any]]:
     return [c for c in emulator.calls() if c.get("method") == "POST"]
 
 
-def written(adapters: InMemoryAdapters) -> int:
+def written(adapters: Adapters) -> int:
     directory = adapters.access_directory
-    assert isinstance(directory, InMemoryAccessDirectory)
+    assert isinstance(directory, CountingDirectory)
     return directory.writes
 
 
-def poll_until(adapters: InMemoryAdapters, order_id: str, state: ActivationState) -> Order:
+def poll_until(adapters: Adapters, order_id: str, state: ActivationState) -> Order:
     def reached() -> bool:
         poll_order_updates(NETWORK, client_of(adapters, OrderUpdatesFeed), adapters)
         return adapters.orders.get(order_id).activation.state == state
@@ -127,7 +162,7 @@ def poll_until(adapters: InMemoryAdapters, order_id: str, state: ActivationState
     return adapters.orders.get(order_id)
 
 
-def activate_as_the_provider(adapters: InMemoryAdapters, order: Order) -> None:
+def activate_as_the_provider(adapters: Adapters, order: Order) -> None:
     request_activation(order.id, PROVIDER, None, adapters)
     step = adapters.activation_queue.messages[-1]  # type: ignore[attr-defined]
     process_activation(step, adapters, claims=adapters.tokens)

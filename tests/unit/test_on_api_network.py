@@ -140,3 +140,51 @@ def test_deactivations_are_not_activation_news():
     ]
     page = OnApiCityNetwork(FakeClient(events, {})).order_updates(None)  # type: ignore[arg-type]
     assert page.updates == () and page.cursor == "e1"
+
+
+class CountingServices:
+    """`services` answers from a script and counts the calls."""
+
+    city_network_id = "demo-onapi"
+
+    def __init__(self, *outcomes: str) -> None:
+        self.outcomes, self.asked = list(outcomes), 0
+
+    def services(self, access_id: str):
+        from chalicelib.adapters.citynet.on_api.models import OnApiService, ServicesResult
+
+        self.asked += 1
+        outcome = self.outcomes.pop(0) if self.outcomes else "ok"
+        rows = (OnApiService(service="BB-100-100", available_at=datetime(2026, 1, 1, tzinfo=UTC)),)
+        return ServicesResult(
+            method="services",
+            outcome=outcome,
+            duration_ms=40,
+            access_id=access_id,
+            services=rows if outcome == "ok" else (),
+        )
+
+
+def test_a_visit_asks_services_once_for_the_offers_page_and_the_chosen_offer():
+    # Given an ON-API network whose clock says 10 s pass between the two pages
+    moments = iter([0.0, 10.0, 100.0, 200.0])
+    client = CountingServices()
+    network = OnApiCityNetwork(client, monotonic=lambda: next(moments))  # type: ignore[arg-type]
+    # When the offers page asks for the port and the form for the chosen offer
+    assert network.port_status("A-1").outcome == "ok"
+    chosen = network.service_deliverable("A-1", "BB-100-100")
+    # Then one services call served both, and the reused answer claims no call time
+    assert client.asked == 1
+    assert chosen.outcome == "ok" and chosen.duration_ms == 0
+    # And an answer older than a minute is asked again
+    network.service_deliverable("A-1", "BB-100-100")
+    assert client.asked == 2
+
+
+def test_a_failed_services_answer_is_not_reused():
+    moments = iter([0.0, 1.0, 2.0])
+    client = CountingServices("transient", "ok")
+    network = OnApiCityNetwork(client, monotonic=lambda: next(moments))  # type: ignore[arg-type]
+    assert network.port_status("A-1").outcome == "transient"
+    assert network.service_deliverable("A-1", "BB-100-100").outcome == "ok"
+    assert client.asked == 2

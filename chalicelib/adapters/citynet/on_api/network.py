@@ -11,6 +11,9 @@ a repeated order is not a new order).
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Literal
 
@@ -23,9 +26,11 @@ from ....domain.citynet import (
     PortStatusResult,
     ServiceOrderResult,
 )
+from ....domain.clock import SystemClock
 from ....domain.models import PortStatus
 from .client import ORDER_ID_PREFIX, OnApiClient
-from .models import AccessRow, OnApiOrder, OrderResult
+from .models import AccessRow, OnApiOrder, OrderResult, ServicesResult
+from .replies import deliverability
 
 if TYPE_CHECKING:
     from .models import OrderEvent
@@ -34,12 +39,46 @@ if TYPE_CHECKING:
 _LOOKUP_FAILED = object()
 
 
+# An identified visit asks `services` for its offers page and again for the chosen offer;
+# one answer serves both while it is this fresh, so a visit costs one `services` call.
+SERVICES_FRESH_S = 60.0
+_RECENT_AT_MOST = 1024
+
+
 class OnApiCityNetwork:
     """CityNetworkClient over one network's OnApiClient."""
 
-    def __init__(self, client: OnApiClient) -> None:
+    def __init__(
+        self,
+        client: OnApiClient,
+        *,
+        fresh_s: float = SERVICES_FRESH_S,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.client = client
         self.city_network_id = client.city_network_id
+        self._fresh_s = fresh_s
+        self._monotonic = monotonic
+        self._clock = SystemClock()
+        self._recent: dict[str, tuple[float, ServicesResult]] = {}
+        self._lock = threading.Lock()
+
+    def _services(self, access_id: str, *, reuse: bool) -> ServicesResult:
+        now = self._monotonic()
+        if reuse:
+            with self._lock:
+                hit = self._recent.get(access_id)
+            if hit is not None and now - hit[0] <= self._fresh_s:
+                # No call was made for this answer: it costs nothing in the trail either.
+                return hit[1].model_copy(update={"duration_ms": 0})
+        result = self.client.services(access_id)
+        if result.outcome == "ok":
+            with self._lock:
+                self._recent.pop(access_id, None)
+                self._recent[access_id] = (now, result)
+                while len(self._recent) > _RECENT_AT_MOST:
+                    self._recent.pop(next(iter(self._recent)))
+        return result
 
     def close(self) -> None:
         self.client.close()
@@ -48,7 +87,7 @@ class OnApiCityNetwork:
         """ON-API has no port status: `services` says whether the access is known and what
         it can have. The port is reported without services on it (ON-API lists what may be
         ordered, not what is active)."""
-        services = self.client.services(access_id)
+        services = self._services(access_id, reuse=False)
         port = PortStatus(access_id=access_id) if services.outcome == "ok" else None
         return PortStatusResult(
             method="port_status",
@@ -60,7 +99,8 @@ class OnApiCityNetwork:
         )
 
     def service_deliverable(self, access_id: str, service_uid: str) -> DeliverableResult:
-        return self.client.service_deliverable(access_id, service_uid)
+        services = self._services(access_id, reuse=True)
+        return deliverability(services, service_uid, self._clock.now())
 
     def service_order(
         self,
