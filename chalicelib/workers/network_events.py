@@ -23,7 +23,8 @@ or repeated run reads some events twice and changes nothing more
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Rate
 
@@ -42,15 +43,17 @@ class PollFailed(Exception):
     """Some city networks could not be polled (each is logged with its reason)."""
 
 
-def poll_city_networks(deps: Deps, run_id: str) -> dict[str, str]:
-    """One pull of every ON-API city network's order events; city network id → outcome:
-    the pull's own (`ok`, `transient`, `refused`), `no_feed` or `failed` (it raised)."""
-    from chalicelib.domain.activation.network_events import poll_order_updates
-    from chalicelib.domain.citynet import OrderUpdatesFeed
+def each_on_api_network(
+    deps: Deps, run_id: str, feed: type, what: str, job: Callable[[str, Any], Any]
+) -> dict[str, tuple[str, Any]]:
+    """Run `job(city_network_id, client)` for every ON-API city network whose client is a
+    `feed`, each inside its own log correlation; city network id → (outcome, result).
+    The outcome is the job's own (`ok`, `transient`, `refused`), `no_feed` or `failed`
+    (it raised; logged, and the next network is still done)."""
     from chalicelib.domain.models import ON_API
     from chalicelib.logs import correlated
 
-    outcomes: dict[str, str] = {}
+    done: dict[str, tuple[str, Any]] = {}
     for city_network in deps.catalog.list_city_networks():
         if city_network.protocol != ON_API:
             continue
@@ -58,40 +61,54 @@ def poll_city_networks(deps: Deps, run_id: str) -> dict[str, str]:
         with correlated(run_id, city_network_id=network_id) as log:
             try:
                 client = deps.city_networks.for_city_network(network_id)
-                if not isinstance(client, OrderUpdatesFeed):
-                    log.error("the city network's client has no order-event feed")
-                    outcomes[network_id] = "no_feed"
+                if not isinstance(client, feed):
+                    log.error(f"the city network's client has no {what}")
+                    done[network_id] = ("no_feed", None)
                     continue
-                polled = poll_order_updates(network_id, client, deps)
+                result = job(network_id, client)
             except Exception:
-                log.exception("polling the city network's order events failed")
-                outcomes[network_id] = "failed"
+                log.exception(f"the city network's {what} failed")
+                done[network_id] = ("failed", None)
                 continue
-            outcomes[network_id] = polled.outcome
-            # An empty pull is most of them (one a minute per network): DEBUG only.
-            quiet = polled.outcome == "ok" and not (polled.applied or polled.skipped)
-            (log.debug if quiet else log.info)(
-                "city network's order events polled",
-                extra={
-                    "outcome": polled.outcome,
-                    "applied": polled.applied,
-                    "skipped": polled.skipped,
-                },
-            )
-    return outcomes
+            done[network_id] = (result.outcome, result)
+    return done
+
+
+def _raise_for_failures(outcomes: dict[str, str], what: str) -> None:
+    from chalicelib.logs import logger
+
+    failed = sorted(network for network, outcome in outcomes.items() if outcome in FAILED)
+    if failed:
+        logger().error(f"{what} failed", extra={"city_network_ids": failed})
+        raise PollFailed(f"{what} failed for: {', '.join(failed)}")
+
+
+def poll_city_networks(deps: Deps, run_id: str) -> dict[str, str]:
+    """One pull of every ON-API city network's order events; city network id → outcome."""
+    from chalicelib.domain.activation.network_events import poll_order_updates
+    from chalicelib.domain.citynet import OrderUpdatesFeed
+    from chalicelib.logs import logger
+
+    def poll(network_id: str, client: Any) -> Any:
+        polled = poll_order_updates(network_id, client, deps)
+        # An empty pull is most of them (one a minute per network): DEBUG only.
+        quiet = polled.outcome == "ok" and not (polled.applied or polled.skipped)
+        (logger().debug if quiet else logger().info)(
+            "city network's order events polled",
+            extra={"outcome": polled.outcome, "applied": polled.applied, "skipped": polled.skipped},
+        )
+        return polled
+
+    done = each_on_api_network(deps, run_id, OrderUpdatesFeed, "order-event feed", poll)
+    return {network: outcome for network, (outcome, _) in done.items()}
 
 
 @bp.schedule(Rate(1, unit=Rate.MINUTES))
 def poll_city_network_events(event: CloudWatchEvent) -> dict[str, str]:
     from chalicelib.composition import adapters
-    from chalicelib.logs import logger
 
-    run_id = event.event_id or "poll_" + secrets.token_hex(8)
-    outcomes = poll_city_networks(adapters(), run_id)
-    failed = sorted(network for network, outcome in outcomes.items() if outcome in FAILED)
-    if failed:
-        logger().error("order events not polled", extra={"city_network_ids": failed})
-        raise PollFailed(f"order events not polled for: {', '.join(failed)}")
+    outcomes = poll_city_networks(adapters(), event.event_id or "poll_" + secrets.token_hex(8))
+    _raise_for_failures(outcomes, "polling order events")
     return outcomes
 
 
@@ -100,48 +117,29 @@ def sync_city_networks(deps: Deps, run_id: str) -> dict[str, str]:
     network id → outcome, as `poll_city_networks` reports them."""
     from chalicelib.domain.accesses import sync_accesses
     from chalicelib.domain.addresses import AccessListingFeed
-    from chalicelib.domain.models import ON_API
-    from chalicelib.logs import correlated
+    from chalicelib.logs import logger
 
-    outcomes: dict[str, str] = {}
-    for city_network in deps.catalog.list_city_networks():
-        if city_network.protocol != ON_API:
-            continue
-        network_id = city_network.id
-        with correlated(run_id, city_network_id=network_id) as log:
-            try:
-                client = deps.city_networks.for_city_network(network_id)
-                if not isinstance(client, AccessListingFeed):
-                    log.error("the city network's client has no access list")
-                    outcomes[network_id] = "no_feed"
-                    continue
-                synced = sync_accesses(network_id, client, deps)
-            except Exception:
-                log.exception("syncing the city network's access list failed")
-                outcomes[network_id] = "failed"
-                continue
-            outcomes[network_id] = synced.outcome
-            (log.info if synced.written else log.debug)(
-                "city network's access list synced",
-                extra={
-                    "outcome": synced.outcome,
-                    "received": synced.received,
-                    "written": synced.written,
-                    "skipped": synced.skipped,
-                },
-            )
-    return outcomes
+    def sync(network_id: str, client: Any) -> Any:
+        synced = sync_accesses(network_id, client, deps)
+        (logger().info if synced.written else logger().debug)(
+            "city network's access list synced",
+            extra={
+                "outcome": synced.outcome,
+                "received": synced.received,
+                "written": synced.written,
+                "skipped": synced.skipped,
+            },
+        )
+        return synced
+
+    done = each_on_api_network(deps, run_id, AccessListingFeed, "access list", sync)
+    return {network: outcome for network, (outcome, _) in done.items()}
 
 
 @bp.schedule(Rate(15, unit=Rate.MINUTES))
 def sync_city_network_accesses(event: CloudWatchEvent) -> dict[str, str]:
     from chalicelib.composition import adapters
-    from chalicelib.logs import logger
 
-    run_id = event.event_id or "sync_" + secrets.token_hex(8)
-    outcomes = sync_city_networks(adapters(), run_id)
-    failed = sorted(network for network, outcome in outcomes.items() if outcome in FAILED)
-    if failed:
-        logger().error("access lists not synced", extra={"city_network_ids": failed})
-        raise PollFailed(f"access lists not synced for: {', '.join(failed)}")
+    outcomes = sync_city_networks(adapters(), event.event_id or "sync_" + secrets.token_hex(8))
+    _raise_for_failures(outcomes, "syncing access lists")
     return outcomes
