@@ -24,7 +24,6 @@ from ..domain.addresses import ListedAccess
 from ..domain.clock import today_in_sweden
 from ..domain.errors import NotFound
 from ..domain.forms import FormRejected, validate_submission
-from ..domain.ids import new_order_id
 from ..domain.models import Offer
 from ..domain.ordering import Access, OrderRequest
 from ..domain.takeover import takeover_possible, with_consent
@@ -33,12 +32,10 @@ from .address_search import chosen, gone, offers_href
 from .errors import PageError
 from .offers import provider_names
 from .order_form import (
-    _claimed_until,
     _composed,
-    _earlier_order,
-    _over_the_limit,
     _single,
     _to_receipt,
+    claim_order_id,
     parse_form_body,
 )
 from .pages import FormPage, form_page, not_deliverable_page, submission_refused_page
@@ -49,7 +46,6 @@ from .session import (
     read_submission_token,
     receipt_token,
     receipt_token_hash,
-    submission_key,
     submission_token,
 )
 from .visit import Visit
@@ -158,14 +154,9 @@ def submit_form(visit: Visit, offer_id: str) -> Response:
             takeover=takeover, takeover_checked=consent, rejected=result, status=422,
         )  # fmt: skip
 
-    dedupe_key = submission_key(session, submission.id)
-    if deps.tokens.get(dedupe_key) is not None:
-        return _earlier_order(visit, dedupe_key)
-    if (refused := _over_the_limit(visit, access)) is not None:
-        return refused
-    order_id = new_order_id(visit.now)
-    if not deps.tokens.claim(dedupe_key, _claimed_until(submission), {"order_id": order_id}):
-        return _earlier_order(visit, dedupe_key)
+    order_id = claim_order_id(visit, session, submission, access)
+    if isinstance(order_id, Response):
+        return order_id
     request = OrderRequest(
         offer_id=offer.id,
         customer=result.customer,

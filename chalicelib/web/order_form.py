@@ -211,15 +211,9 @@ def submit_form(visit: Visit, offer_id: str) -> Response:
             takeover=takeover, takeover_checked=consent,
         )  # fmt: skip
 
-    dedupe_key = submission_key(session, submission.id)
-    if deps.tokens.get(dedupe_key) is not None:
-        # The same rendered form again (double click, reload of the POST): its first order.
-        return _earlier_order(visit, dedupe_key)
-    if (refused := _over_the_limit(visit, access)) is not None:
-        return refused
-    order_id = new_order_id(visit.now)
-    if not deps.tokens.claim(dedupe_key, _claimed_until(submission), {"order_id": order_id}):
-        return _earlier_order(visit, dedupe_key)
+    order_id = claim_order_id(visit, session, submission, access)
+    if isinstance(order_id, Response):
+        return order_id
 
     token = receipt_token(key, order_id)
     request = OrderRequest(
@@ -240,6 +234,25 @@ def submit_form(visit: Visit, offer_id: str) -> Response:
         receipt_token_hash=receipt_token_hash(token),
     )
     return _to_receipt(visit, order.id)
+
+
+def claim_order_id(
+    visit: Visit, session: Session, submission: Submission, access: Access | None
+) -> str | Response:
+    """The id of the order this submission may place, claimed for it once; or the page
+    instead: the first order's receipt for the same rendered form again (double click,
+    reload of the POST), or the 429 page when the hour's limit is reached."""
+    dedupe_key = submission_key(session, submission.id)
+    if visit.adapters.tokens.get(dedupe_key) is not None:
+        return _earlier_order(visit, dedupe_key)
+    if (refused := _over_the_limit(visit, access)) is not None:
+        return refused
+    order_id = new_order_id(visit.now)
+    if not visit.adapters.tokens.claim(
+        dedupe_key, _claimed_until(submission), {"order_id": order_id}
+    ):
+        return _earlier_order(visit, dedupe_key)
+    return order_id
 
 
 def _claimed_until(submission: Submission) -> datetime:

@@ -14,10 +14,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.adapters.dynamodb.catalog import DynamoDBCatalog
-from chalicelib.adapters.secrets import StaticSecrets
-from chalicelib.adapters.sqs import InMemoryQueue
-from chalicelib.composition import TEST_SECRETS, Adapters, AwsAdapters, InMemoryAdapters
+from chalicelib.composition import Adapters
 from chalicelib.domain.activation.intents import look_again_step
 from chalicelib.domain.activation.network_events import apply_network_update, poll_order_updates
 from chalicelib.domain.activation.provider import request_activation
@@ -33,10 +30,9 @@ from chalicelib.domain.models import (
     Provider,
 )
 from chalicelib.domain.ordering import Access, OrderRequest, check_deliverable, place_order
-from chalicelib.settings import Settings
 from infra.local.emulator_onapi import DEMO_CONFIG_PATH, OnApiEmulator, parse_config
-from tests import aws
 from tests.fakes import a_customer, wait_until
+from tests.integration.on_api_stores import STORES, adapters_on
 
 NETWORK = "demo-onapi"
 OK, FAILS = "DEMO-ONAPI-OK", "DEMO-ONAPI-FAIL"
@@ -51,28 +47,9 @@ def emulator() -> Iterator[OnApiEmulator]:
         yield running
 
 
-@pytest.fixture(params=["in memory", "on moto"])
+@pytest.fixture(params=STORES)
 def adapters(request: pytest.FixtureRequest, emulator: OnApiEmulator) -> Adapters:
-    """The stores in memory, or DynamoDB on moto's server (the queue stays in memory, so
-    a test can take the step the provider's trigger queued)."""
-    user, password = emulator.auth
-    secrets = StaticSecrets({**TEST_SECRETS, "demo-onapi/api": f"{user}:{password}"})
-    built: Adapters
-    if request.param == "in memory":
-        built = InMemoryAdapters(secrets=secrets)
-    else:
-        table_name = request.getfixturevalue("table_name")
-        connection = aws.connection()
-        built = AwsAdapters(
-            Settings(
-                table_name=table_name,
-                aws_endpoint_url=connection.endpoint_url,
-                aws_region=connection.region,
-            ),
-            secrets=secrets,
-            activation_queue=InMemoryQueue(),
-            catalog=DynamoDBCatalog(aws.table(table_name)),
-        )
+    built = adapters_on(request, emulator)
     built.catalog.put_city_network(
         CityNetwork(
             id=NETWORK,

@@ -15,10 +15,7 @@ from urllib.parse import quote
 import pytest
 from chalice.test import Client
 
-from chalicelib.adapters.dynamodb.catalog import DynamoDBCatalog
-from chalicelib.adapters.secrets import StaticSecrets
-from chalicelib.adapters.sqs import InMemoryQueue
-from chalicelib.composition import TEST_SECRETS, Adapters, AwsAdapters, InMemoryAdapters, use
+from chalicelib.composition import Adapters, use
 from chalicelib.domain.accesses import search_accesses, sync_accesses
 from chalicelib.domain.activation.network_events import poll_order_updates
 from chalicelib.domain.activation.provider import request_activation
@@ -36,11 +33,10 @@ from chalicelib.domain.models import (
     Provider,
 )
 from chalicelib.domain.ordering import Access, OrderRequest, place_order
-from chalicelib.settings import Settings
 from chalicelib.workers.network_events import sync_city_networks
 from infra.local.emulator_onapi import DEMO_CONFIG_PATH, OnApiEmulator, parse_config
-from tests import aws
 from tests.fakes import a_customer, wait_until
+from tests.integration.on_api_stores import STORES, adapters_on
 from tests.unit.web_fakes import Browser, hidden, location, valid_answers
 
 NETWORK = "demo-onapi"
@@ -77,29 +73,9 @@ class CountingDirectory:
         self.writes += len(entries)
 
 
-@pytest.fixture(params=["in memory", "on moto"])
+@pytest.fixture(params=STORES)
 def adapters(request: pytest.FixtureRequest, emulator: OnApiEmulator) -> Iterator[Adapters]:
-    """The stores in memory, or DynamoDB on moto's server (queue in memory, so a test can
-    take the step the provider's trigger queued)."""
-    user, password = emulator.auth
-    secrets = StaticSecrets({**TEST_SECRETS, "demo-onapi/api": f"{user}:{password}"})
-    built: Adapters
-    if request.param == "in memory":
-        built = InMemoryAdapters(secrets=secrets)
-    else:
-        table_name = request.getfixturevalue("table_name")
-        connection = aws.connection()
-        built = AwsAdapters(
-            Settings(
-                table_name=table_name,
-                aws_endpoint_url=connection.endpoint_url,
-                aws_region=connection.region,
-                stage="local",
-            ),
-            secrets=secrets,
-            activation_queue=InMemoryQueue(),
-            catalog=DynamoDBCatalog(aws.table(table_name)),
-        )
+    built = adapters_on(request, emulator)
     built = built.replaced(access_directory=CountingDirectory(built.access_directory))
     built.catalog.put_city_network(
         CityNetwork(
