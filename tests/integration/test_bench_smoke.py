@@ -119,3 +119,15 @@ def test_the_report_has_a_row_and_a_verdict_for_every_goal(counted):
     assert all(row.met for row in rows if row.measure.startswith("city-network"))
     text = report.markdown(results, rows, "make bench", 1.0)
     assert "## Calls per order" in text and "Python " in text
+
+
+def test_the_on_api_count_leaves_the_background_pollers_calls_out():
+    base = "/onapi/2.6"
+    assert calls.on_api_method({"method": "GET", "path": f"{base}/services/A1"}) == "services"
+    assert calls.on_api_method({"method": "POST", "path": f"{base}/orders"}) == "orders"
+    for path in (f"{base}/orderevents", f"{base}/accesses", f"{base}/orders/e995e016"):
+        assert calls.on_api_method({"method": "GET", "path": path}) is None
+    # A call the journey should not make is counted, so the goal catches it
+    assert calls.on_api_method({"method": "DELETE", "path": f"{base}/orders/e9"}) == (
+        f"DELETE {base}/orders/e9"
+    )
