@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from ..domain.models import CityNetwork, Offer, Provider
+from ..domain.models import CityNetwork, DocumentKind, Offer, Provider, ProviderDocument
 from ..domain.ports import Catalog
 
 T = TypeVar("T")
@@ -86,6 +86,20 @@ class CachedCatalog:
             )
         )
 
+    def documents(self, provider_id: str, kind: DocumentKind) -> list[ProviderDocument]:
+        return list(
+            self._read(
+                (f"documents:{kind}", provider_id),
+                lambda: self._inner.documents(provider_id, kind),
+            )
+        )
+
+    def current_document(self, provider_id: str, kind: DocumentKind) -> ProviderDocument | None:
+        return self._read(
+            (f"document:{kind}", provider_id),
+            lambda: self._inner.current_document(provider_id, kind),
+        )
+
     # --- writes --------------------------------------------------------------------------
 
     def put_provider(self, provider: Provider) -> None:
@@ -98,4 +112,8 @@ class CachedCatalog:
 
     def put_offer(self, offer: Offer) -> None:
         self._inner.put_offer(offer)
+        self._forget()
+
+    def add_document(self, document: ProviderDocument) -> None:
+        self._inner.add_document(document)
         self._forget()

@@ -34,9 +34,48 @@ class Category(StrEnum):
 # --- catalogue -------------------------------------------------------------------------
 
 
+class LegalIdentity(Frozen):
+    """Who the customer makes the contract with, as distansavtalslagen asks it shown before
+    the order: company name, organisation number, address and how to reach customer service."""
+
+    company_name: str = Field(min_length=1, max_length=200)
+    organisation_number: str = Field(pattern=r"^[0-9]{6}-[0-9]{4}$")
+    address: str = Field(min_length=1, max_length=300)
+    email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    phone: str = Field(pattern=r"^\+?[0-9 -]{6,20}$")
+
+
 class Provider(Frozen):
     id: str = Field(pattern=ID_PATTERN)
     name: str = Field(min_length=1, max_length=200)
+    # None only for providers stored before the checkout asked for it; such a provider's
+    # offers show "identity not published" rather than nothing.
+    legal_identity: LegalIdentity | None = None
+
+
+DocumentKind = Literal["terms", "privacy"]
+DOCUMENT_KINDS: tuple[DocumentKind, ...] = ("terms", "privacy")
+
+
+class ProviderDocument(Frozen):
+    """One immutable version of a provider's terms (villkor) or privacy policy
+    (integritetspolicy): its text or the URL it is published at, and the SHA-256 of its
+    content (of the text; of the document's bytes for a URL). A new version is a new item;
+    an order's agreement names the version and hash it was placed under."""
+
+    provider_id: str = Field(pattern=ID_PATTERN)
+    kind: DocumentKind
+    version: int = Field(ge=1)
+    text: str | None = Field(default=None, max_length=200_000)
+    url: str | None = Field(default=None, max_length=2000, pattern=r"^https://")
+    content_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    created_at: dt.datetime
+
+    @model_validator(mode="after")
+    def _text_or_url(self) -> ProviderDocument:
+        if (self.text is None) == (self.url is None):
+            raise ValueError("a document has either its text or its URL")
+        return self
 
 
 Protocol = Literal["direct-activation-1.1", "on-api-2.6"]
@@ -94,16 +133,43 @@ def city_network_at(address: str, city_networks: Sequence[CityNetwork]) -> CityN
     return best[1] if best else None
 
 
-class Offer(Frozen):
+# Lagen om elektronisk kommunikation (2022:482) 7 kap.: a consumer is bound for at most
+# 24 months and gives at most one month's notice.
+MAX_BINDING_MONTHS = 24
+MAX_NOTICE_MONTHS = 1
+
+
+class Campaign(Frozen):
+    """An introductory price: `monthly_price_sek` for the first `months`, then the offer's."""
+
+    monthly_price_sek: int = Field(ge=0)
+    months: int = Field(ge=1, le=MAX_BINDING_MONTHS)
+
+
+class PriceTerms(Frozen):
+    """An offer's whole price and term, in SEK including VAT: what the customer agrees to."""
+
+    monthly_price_sek: int = Field(ge=0)
+    start_fee_sek: int = Field(default=0, ge=0)
+    campaign: Campaign | None = None
+    binding_months: int = Field(ge=0, le=MAX_BINDING_MONTHS)
+    notice_months: int = Field(default=MAX_NOTICE_MONTHS, ge=0, le=MAX_NOTICE_MONTHS)
+
+
+class Offer(PriceTerms):
     id: str = Field(pattern=ID_PATTERN)
     provider_id: str = Field(pattern=ID_PATTERN)
     city_network_id: str = Field(pattern=ID_PATTERN)
     service_uid: str = Field(min_length=1, max_length=100)
     category: Category
     name: str = Field(min_length=1, max_length=200)
-    monthly_price_sek: int = Field(ge=0)
-    binding_months: int = Field(ge=0, le=60)
     extension_form_id: str | None = None
+    # Speeds as the contract summary states them (optional: not every service has one).
+    download_mbit: int | None = Field(default=None, ge=1, le=100_000)
+    upload_mbit: int | None = Field(default=None, ge=1, le=100_000)
+
+    def price_terms(self) -> PriceTerms:
+        return PriceTerms.model_validate(self.model_dump(include=set(PriceTerms.model_fields)))
 
 
 # --- city network replies --------------------------------------------------------------
@@ -228,6 +294,60 @@ class Customer(Frozen):
     marketing_consent: bool = False
 
 
+class DocumentRef(Frozen):
+    """Which version of a provider document an order was placed under."""
+
+    kind: DocumentKind
+    version: int = Field(ge=1)
+    content_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    url: str | None = None
+
+
+class Agreement(Frozen):
+    """What the customer agreed to, kept with the order as evidence and never changed after
+    the order is created: the price terms as shown, the document versions, the contract
+    summary's version, the language of the pages, both consents with their time, and the
+    SHA-256 of the review page's text."""
+
+    price: PriceTerms
+    terms: DocumentRef | None = None
+    privacy: DocumentRef | None = None
+    contract_summary_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    language: Literal["sv", "en"]
+    terms_accepted_at: dt.datetime
+    # The customer asked for the service to start inside the 14-day withdrawal period.
+    early_start_requested: bool = False
+    early_start_requested_at: dt.datetime | None = None
+    review_text_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    # A campaign code the customer typed, and the price it gave (provider self-service).
+    campaign_code: str | None = None
+
+
+class Withdrawal(Frozen):
+    """The customer used the right of withdrawal (ångerrätt)."""
+
+    at: dt.datetime
+    by: str = "customer"
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class DeactivationState(StrEnum):
+    # Asked for: waits until the activation has ended, then one service_deactivate.
+    PENDING = "pending"
+    DONE = "done"
+    # The activation never put the service on the outlet: nothing to turn off.
+    NOT_NEEDED = "not_needed"
+    FAILED = "failed"
+
+
+class Deactivation(Frozen):
+    state: DeactivationState
+    attempts: int = Field(default=0, ge=0)
+    updated_at: dt.datetime
+    reason: Reason | None = None
+    attempt_id: str | None = None
+
+
 # How an order's outlet was identified: a verified Direct Activation bounce, an ON-API
 # portal hand-over, or (to come) an address search.
 IdentifiedBy = Literal["bounce", "portal", "address"]
@@ -259,6 +379,10 @@ class Order(Frozen):
     version: int = Field(default=1, ge=1)
     # Hash of the receipt token (the customer's link to this order); never the token itself.
     receipt_token_hash: str | None = Field(default=None, repr=False)
+    # None only for orders placed before the review step existed.
+    agreement: Agreement | None = None
+    withdrawal: Withdrawal | None = None
+    deactivation: Deactivation | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -295,6 +419,8 @@ class OrderEventKind(StrEnum):
     STATUS_CHANGED = "status_changed"
     MESSAGE = "message"
     ACTIVATION_REQUESTED = "activation_requested"
+    WITHDRAWN = "withdrawn"
+    DEACTIVATION_CHANGED = "deactivation_changed"
 
 
 class CityNetworkCall(Frozen):

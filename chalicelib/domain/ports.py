@@ -15,11 +15,13 @@ from .clock import Clock
 from .models import (
     ActivationState,
     CityNetwork,
+    DocumentKind,
     Offer,
     Order,
     OrderEvent,
     OrderStatus,
     Provider,
+    ProviderDocument,
 )
 from .queues import Queue
 from .retry import RetrySchedule
@@ -87,6 +89,16 @@ class Catalog(Protocol):
     def get_offer(self, offer_id: str) -> Offer: ...
     def offers_in_city_network(self, city_network_id: str) -> list[Offer]: ...
     def offers_of_provider(self, provider_id: str) -> list[Offer]: ...
+
+    def add_document(self, document: ProviderDocument) -> None:
+        """Store a new version; AlreadyExists if that version is stored (versions are
+        immutable: a change is a new version)."""
+
+    def documents(self, provider_id: str, kind: DocumentKind) -> list[ProviderDocument]:
+        """Every version of one kind, oldest first."""
+
+    def current_document(self, provider_id: str, kind: DocumentKind) -> ProviderDocument | None:
+        """The newest version, which new orders are placed under; None if there is none."""
 
 
 class ApiKeyRecord(BaseModel):

@@ -12,8 +12,14 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
-from chalicelib.domain.errors import NotFound
-from chalicelib.domain.models import CityNetwork, Offer, Provider
+from chalicelib.domain.errors import AlreadyExists, NotFound
+from chalicelib.domain.models import (
+    CityNetwork,
+    DocumentKind,
+    Offer,
+    Provider,
+    ProviderDocument,
+)
 
 from .attributes import Item, query_items, s, text
 from .client import DynamoDBTable
@@ -22,12 +28,22 @@ from .schema import INDEX_CITY_NETWORK_OFFERS, INDEX_PROVIDER_OFFERS
 PROVIDERS_PK = "CATALOG#PROVIDER"
 CITY_NETWORKS_PK = "CATALOG#CITYNET"
 OFFER_SK = "OFFER"
+# Version numbers zero-padded so the sort key orders them: the newest is one reverse Query.
+DOCUMENT_VERSION_DIGITS = 6
 
 M = TypeVar("M", bound=BaseModel)
 
 
 def offer_pk(offer_id: str) -> str:
     return f"OFFER#{offer_id}"
+
+
+def documents_pk(provider_id: str) -> str:
+    return f"PROVIDER#{provider_id}#DOCUMENTS"
+
+
+def document_sk(kind: str, version: int) -> str:
+    return f"{kind}#{version:0{DOCUMENT_VERSION_DIGITS}d}"
 
 
 class DynamoDBCatalog:
@@ -105,3 +121,43 @@ class DynamoDBCatalog:
 
     def offers_of_provider(self, provider_id: str) -> list[Offer]:
         return self._query(Offer, "pvo_pk", f"PROVIDER#{provider_id}", INDEX_PROVIDER_OFFERS)
+
+    def add_document(self, document: ProviderDocument) -> None:
+        from botocore.exceptions import ClientError
+
+        try:
+            self._client().put_item(
+                TableName=self._table,
+                Item={
+                    "pk": s(documents_pk(document.provider_id)),
+                    "sk": s(document_sk(document.kind, document.version)),
+                    "doc": s(document.model_dump_json()),
+                },
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                raise AlreadyExists(f"{document.kind} version {document.version} exists") from None
+            raise
+
+    def _documents(self, provider_id: str, kind: DocumentKind, **extra: object) -> list[Item]:
+        params = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :kind)",
+            "ExpressionAttributeValues": {
+                ":pk": s(documents_pk(provider_id)),
+                ":kind": s(f"{kind}#"),
+            },
+            **extra,
+        }
+        if "Limit" in extra:
+            return list(self._client().query(**params).get("Items", []))
+        return list(query_items(self._client(), params))
+
+    def documents(self, provider_id: str, kind: DocumentKind) -> list[ProviderDocument]:
+        items = self._documents(provider_id, kind)
+        return [ProviderDocument.model_validate_json(text(item, "doc")) for item in items]
+
+    def current_document(self, provider_id: str, kind: DocumentKind) -> ProviderDocument | None:
+        items = self._documents(provider_id, kind, ScanIndexForward=False, Limit=1)
+        return ProviderDocument.model_validate_json(text(items[0], "doc")) if items else None

@@ -31,7 +31,15 @@ from chalicelib.domain.errors import (
     InvalidInput,
     NotFound,
 )
-from chalicelib.domain.models import CityNetwork, Offer, Order, OrderEvent, Provider
+from chalicelib.domain.models import (
+    CityNetwork,
+    DocumentKind,
+    Offer,
+    Order,
+    OrderEvent,
+    Provider,
+    ProviderDocument,
+)
 from chalicelib.domain.ports import ApiKeyRecord, OrderFilter, OrderPage
 
 
@@ -163,6 +171,7 @@ class InMemoryCatalog:
         self._providers: dict[str, Provider] = {}
         self._city_networks: dict[str, CityNetwork] = {}
         self._offers: dict[str, Offer] = {}
+        self._documents: dict[tuple[str, str], list[ProviderDocument]] = {}
 
     def put_provider(self, provider: Provider) -> None:
         with self._lock:
@@ -214,6 +223,22 @@ class InMemoryCatalog:
         with self._lock:
             found = [o for o in self._offers.values() if o.provider_id == provider_id]
         return sorted(found, key=lambda o: o.id)
+
+    def add_document(self, document: ProviderDocument) -> None:
+        with self._lock:
+            versions = self._documents.setdefault((document.provider_id, document.kind), [])
+            if any(d.version == document.version for d in versions):
+                raise AlreadyExists(f"{document.kind} version {document.version} exists")
+            versions.append(document)
+            versions.sort(key=lambda d: d.version)
+
+    def documents(self, provider_id: str, kind: DocumentKind) -> list[ProviderDocument]:
+        with self._lock:
+            return list(self._documents.get((provider_id, kind), []))
+
+    def current_document(self, provider_id: str, kind: DocumentKind) -> ProviderDocument | None:
+        versions = self.documents(provider_id, kind)
+        return versions[-1] if versions else None
 
 
 class InMemoryApiKeyStore:
