@@ -70,6 +70,20 @@ def offers() -> Response:
     return _handle(show_offers)
 
 
+@bp.route("/offers/{offer_id}/summary", methods=["GET"])
+def contract_summary(offer_id: str) -> Response:
+    from .summary import show_summary
+
+    return _handle(show_summary, offer_id)
+
+
+@bp.route("/withdrawal-form", methods=["GET"])
+def withdrawal_form() -> Response:
+    from .summary import show_withdrawal_form
+
+    return _handle(show_withdrawal_form)
+
+
 @bp.route("/order/{offer_id}", methods=["GET"])
 def order_form(offer_id: str) -> Response:
     from .order_form import show_form

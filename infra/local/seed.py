@@ -1,10 +1,28 @@
 """Demo data for the local stack: the demo city networks (Direct Activation and ON-API),
-two providers and their offers."""
+two providers with their legal identities, terms and privacy policies
+(demo-providers.json), and their offers."""
 
 from __future__ import annotations
 
-from chalicelib.domain.models import ON_API, Category, CityNetwork, Offer, Provider
+import json
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from chalicelib.domain.documents import add_version, text_sha256
+from chalicelib.domain.models import (
+    DOCUMENT_KINDS,
+    ON_API,
+    Category,
+    CityNetwork,
+    LegalIdentity,
+    Offer,
+    Provider,
+)
 from chalicelib.domain.ports import Catalog
+
+DEMO_PROVIDERS_FILE = Path(__file__).with_name("demo-providers.json")
 
 DEMO_CITY_NETWORK_ID = "demo-stadsnat"
 DEMO_CREDENTIALS_REF = "demo-stadsnat/api"
@@ -16,10 +34,36 @@ DEMO_ONAPI_ID = "demo-onapi"
 DEMO_ONAPI_CREDENTIALS_REF = "demo-onapi/api"
 DEMO_ONAPI_IP_RANGE = "127.0.1.0/24"
 
-PROVIDERS = (
-    Provider(id="demo-tl", name="Demo TL"),
-    Provider(id="fiber-ab", name="Fiber AB"),
-)
+
+@cache
+def _demo_providers() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(DEMO_PROVIDERS_FILE.read_text(encoding="utf-8"))
+    return dict(data["providers"])
+
+
+def _provider(provider_id: str, name: str) -> Provider:
+    identity = LegalIdentity.model_validate(_demo_providers()[provider_id]["legal_identity"])
+    return Provider(id=provider_id, name=name, legal_identity=identity)
+
+
+PROVIDERS = (_provider("demo-tl", "Demo TL"), _provider("fiber-ab", "Fiber AB"))
+
+
+def demo_document_text(provider_id: str, kind: str) -> str:
+    """The demo provider's terms or privacy policy (Swedish, as its customers read it)."""
+    return str(_demo_providers()[provider_id][kind])
+
+
+def seed_documents(catalog: Catalog, now: datetime | None = None) -> None:
+    """Each demo provider's terms and privacy policy as version 1; seeding again adds
+    nothing unless the text changed (then the next version, as an operator would)."""
+    moment = now or datetime.now(UTC)
+    for provider in PROVIDERS:
+        for kind in DOCUMENT_KINDS:
+            text = demo_document_text(provider.id, kind)
+            current = catalog.current_document(provider.id, kind)
+            if current is None or current.content_sha256 != text_sha256(text):
+                add_version(catalog, provider.id, kind, now=moment, text=text)
 
 
 def offers(city_network_id: str = DEMO_CITY_NETWORK_ID) -> list[Offer]:
@@ -36,6 +80,8 @@ def offers(city_network_id: str = DEMO_CITY_NETWORK_ID) -> list[Offer]:
             monthly_price_sek=299,
             binding_months=12,
             extension_form_id="demo-tl",
+            download_mbit=100,
+            upload_mbit=100,
         ),
         offer(
             id="demo-tl-telefoni",
@@ -65,6 +111,11 @@ def offers(city_network_id: str = DEMO_CITY_NETWORK_ID) -> list[Offer]:
             name="Fiber 1000/1000",
             monthly_price_sek=449,
             binding_months=24,
+            # The demo's campaign and start fee, so the pages show a whole price with both.
+            start_fee_sek=495,
+            campaign={"monthly_price_sek": 249, "months": 6},
+            download_mbit=1000,
+            upload_mbit=1000,
         ),
     ]
 
@@ -111,6 +162,8 @@ def on_api_offers(city_network_id: str = DEMO_ONAPI_ID) -> list[Offer]:
             monthly_price_sek=299,
             binding_months=12,
             extension_form_id="demo-tl",
+            download_mbit=100,
+            upload_mbit=100,
         ),
         offer(
             id="demo-tl-onapi-telefoni",
@@ -140,6 +193,11 @@ def on_api_offers(city_network_id: str = DEMO_ONAPI_ID) -> list[Offer]:
             name="Fiber 1000/1000",
             monthly_price_sek=449,
             binding_months=24,
+            # The demo's campaign and start fee, so the pages show a whole price with both.
+            start_fee_sek=495,
+            campaign={"monthly_price_sek": 249, "months": 6},
+            download_mbit=1000,
+            upload_mbit=1000,
         ),
     ]
 
@@ -148,6 +206,7 @@ def seed_catalog(catalog: Catalog, api_url: str, bounce_url: str) -> None:
     catalog.put_city_network(demo_city_network(api_url, bounce_url))
     for provider in PROVIDERS:
         catalog.put_provider(provider)
+    seed_documents(catalog)
     for offer in offers():
         catalog.put_offer(offer)
 

@@ -24,12 +24,14 @@ from chalicelib.domain.models import (
     Category,
     CityNetwork,
     Customer,
+    LegalIdentity,
     Offer,
     Order,
     OrderEvent,
     OrderEventKind,
     OrderStatus,
     Provider,
+    ProviderDocument,
     Service,
 )
 from chalicelib.domain.ports import (
@@ -490,6 +492,75 @@ def test_an_offer_moved_to_another_city_network_is_listed_only_there(stores: Sto
     assert [o.id for o in stores.catalog.offers_in_city_network("cn-b")] == ["o-1"]
     assert stores.catalog.offers_of_provider("tl-a") == []
     assert [o.id for o in stores.catalog.offers_of_provider("tl-b")] == ["o-1"]
+
+
+def test_a_providers_legal_identity_and_an_offers_whole_price_round_trip(stores: Stores) -> None:
+    identity = LegalIdentity(
+        company_name="Bredband AB",
+        organisation_number="556000-0001",
+        address="Storgatan 1, 111 51 Stockholm",
+        email="kundservice@bredband.example",
+        phone="+46 8 123 456 00",
+    )
+    stores.catalog.put_provider(
+        Provider(id="bredband-ab", name="Bredband AB", legal_identity=identity)
+    )
+    offer = make_offer("bb-100", "bredband-ab", NETWORK_ID).model_copy(
+        update={"start_fee_sek": 495, "notice_months": 0, "download_mbit": 100}
+    )
+    offer = Offer.model_validate(
+        {**offer.model_dump(), "campaign": {"monthly_price_sek": 199, "months": 6}}
+    )
+    stores.catalog.put_offer(offer)
+
+    assert stores.catalog.get_provider("bredband-ab").legal_identity == identity
+    assert stores.catalog.get_offer("bb-100") == offer
+
+
+def make_document(
+    version: int, kind: str = "terms", provider_id: str = "bredband-ab"
+) -> ProviderDocument:
+    return ProviderDocument.model_validate(
+        {
+            "provider_id": provider_id,
+            "kind": kind,
+            "version": version,
+            "text": f"{kind} version {version}",
+            "content_sha256": f"{version:064x}",
+            "created_at": T0 + timedelta(minutes=version),
+        }
+    )
+
+
+def test_document_versions_are_listed_oldest_first_and_the_newest_is_current(
+    stores: Stores,
+) -> None:
+    catalog = stores.catalog
+    # Stored out of order, and past 9: the listing orders by number, not by text
+    for version in (2, 10, 1):
+        catalog.add_document(make_document(version))
+    catalog.add_document(make_document(1, kind="privacy"))
+    catalog.add_document(make_document(5, provider_id="annan-tl"))
+
+    assert [d.version for d in catalog.documents("bredband-ab", "terms")] == [1, 2, 10]
+    assert catalog.documents("bredband-ab", "terms")[0] == make_document(1)
+    assert catalog.current_document("bredband-ab", "terms") == make_document(10)
+    assert catalog.current_document("bredband-ab", "privacy") == make_document(1, kind="privacy")
+    assert [d.version for d in catalog.documents("annan-tl", "terms")] == [5]
+
+
+def test_a_stored_document_version_is_never_replaced(stores: Stores) -> None:
+    stores.catalog.add_document(make_document(1))
+    changed = make_document(1).model_copy(update={"text": "changed", "content_sha256": "f" * 64})
+
+    with pytest.raises(AlreadyExists):
+        stores.catalog.add_document(changed)
+    assert stores.catalog.documents("bredband-ab", "terms") == [make_document(1)]
+
+
+def test_a_provider_without_documents_has_none_current(stores: Stores) -> None:
+    assert stores.catalog.documents("bredband-ab", "terms") == []
+    assert stores.catalog.current_document("bredband-ab", "privacy") is None
 
 
 # --- API keys --------------------------------------------------------------------------
