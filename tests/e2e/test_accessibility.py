@@ -85,3 +85,21 @@ def test_customer_pages_have_no_serious_accessibility_violations(local_stack: An
     found["offers (unidentified)"] = serious_violations(page)
 
     assert {name: v for name, v in found.items() if v} == {}
+
+
+def test_contract_summary_and_withdrawal_form_have_no_serious_accessibility_violations(
+    local_stack: Any, page: Any
+):
+    found: dict[str, list[dict[str, Any]]] = {}
+    pages = {
+        "contract summary (campaign, start fee)": "/offers/fiber-ab-internet-1000/summary",
+        "contract summary (English)": "/offers/demo-tl-telefoni/summary?lang=en",
+        "withdrawal form": "/withdrawal-form",
+        "withdrawal form (offer's provider)": "/withdrawal-form?offer=demo-tl-internet-100",
+    }
+    for name, path in pages.items():
+        page.goto(local_stack.app_url + path)
+        see(page, "h1")
+        found[name] = serious_violations(page)
+
+    assert {name: v for name, v in found.items() if v} == {}
