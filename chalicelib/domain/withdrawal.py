@@ -20,6 +20,7 @@ nothing the second time (it is refused as `already_withdrawn`).
 from __future__ import annotations
 
 import logging
+import unicodedata
 from datetime import datetime
 
 from .activation.events import increasing_stamps
@@ -97,9 +98,14 @@ def withdraw(
 
 
 def _clean(reason: str | None) -> str | None:
+    """One plain line: no control or format characters (a bidirectional override would
+    make the text read otherwise wherever a provider shows it), at most MAX_REASON."""
     if reason is None:
         return None
-    text = " ".join(reason.split())[:MAX_REASON]
+    visible = "".join(
+        c for c in reason if unicodedata.category(c) not in ("Cc", "Cf") or c.isspace()
+    )
+    text = " ".join(visible.split())[:MAX_REASON]
     return text or None
 
 

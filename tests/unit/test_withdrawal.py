@@ -108,6 +108,17 @@ def test_withdrawal_is_allowed_from_day_0_to_day_14(world: World, days: int):
     assert withdrawn.withdrawal.at >= world.clock.now()
 
 
+def test_the_reason_is_kept_as_one_plain_line(world: World):
+    order = world.order()
+    withdrawn = withdraw(
+        order.id, world.deps, reason="Flyttar\u202e\x00 till\tGöteborg\n" + "x" * 600
+    )
+    assert withdrawn.withdrawal is not None
+    reason = withdrawn.withdrawal.reason
+    assert reason is not None and reason.startswith("Flyttar till Göteborg xxx")
+    assert len(reason) == 500
+
+
 def test_withdrawal_on_day_15_is_refused_and_changes_nothing(world: World):
     order = world.order()
     # The last minute of day 14 in Sweden is still inside; the next day is not.
