@@ -457,3 +457,30 @@ def test_the_deactivation_message_for_another_attempt_is_stale(world: World):
     result = process_activation(other, world.deps, claims=world.deps.tokens)
     assert result.kind == "skipped_stale"
     assert world.network.count("service_deactivate") == 0
+
+
+def test_a_late_look_at_an_earlier_step_is_stale_once_a_later_step_ran(world: World):
+    order = world.order()
+    withdraw(order.id, world.deps)
+    replies = [
+        CallResult(method="service_deactivate", outcome="transient", code="timeout", duration_ms=1),
+        CallResult(method="service_deactivate", outcome="transient", code="timeout", duration_ms=1),
+    ]
+    world.network.service_deactivate = lambda *a: replies.pop(0)  # type: ignore[method-assign]
+    world.network.port = PortStatus(
+        access_id=ACCESS_ID, services=(ServiceOnPort(service_uid="BB100"),)
+    )
+    [step] = world.relay(order)
+    world.queue.sent.clear()
+    assert process_activation(step, world.deps, claims=world.deps.tokens).kind == (
+        "retry_scheduled"
+    )
+    retry, _ = world.queue.sent.pop(0)
+    assert process_activation(retry, world.deps, claims=world.deps.tokens).kind == (
+        "retry_scheduled"
+    )
+    world.clock.advance(minutes=30)
+    # A duplicate of the first step, long after: a later step is under way, so no call
+    late = process_activation(step, world.deps, claims=world.deps.tokens)
+    assert (late.kind, late.detail) == ("skipped_stale", "a later step ran")
+    assert replies == []  # the two steps' calls, and no third

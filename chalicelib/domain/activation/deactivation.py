@@ -12,9 +12,10 @@ The rules (docs/architecture.md, "Withdrawal"):
 - an activation that never reached the outlet (`refused`, `failed`, ...) needs nothing;
 - otherwise the step is claimed by a conditional write of `attempts` = step + 1 before the
   one `service_deactivate`, so a duplicate message, a raced delivery or a repeated
-  withdrawal finds the step claimed and makes no call. A claim older than `CLAIM_FRESH`
-  whose deactivation is still pending belongs to a process that died: the next step
-  (which asks `port_status` first) takes over;
+  withdrawal finds the step claimed and makes no call. It looks again after
+  `CLAIM_FRESH`: a claim of that same step still pending by then belongs to a process that
+  died, and the next step (which asks `port_status` first) takes over; once a later step
+  is claimed, the look is stale;
 - every call goes into the audit trail; transient faults retry on `ACTIVATION_RETRIES`;
   a refusal, or a spent budget, is `failed` with the reason; `ok` is `done`.
 """
@@ -215,6 +216,9 @@ class _Step:
             deactivation = current.deactivation
             assert deactivation is not None
             now = self.deps.clock.now()
+            if deactivation.attempts > step + 1:
+                # A later step was claimed: this one's outcome is known and followed up.
+                return DeactivationResult("skipped_stale", order.id, detail="a later step ran")
             if deactivation.attempts > step:
                 return self._claimed_elsewhere(current, deactivation, now)
             stamp = current.stamp_after(now)
