@@ -48,6 +48,17 @@ class AlreadyExists(Conflict):
     code = "already_exists"
 
 
+class WithdrawalRefused(Conflict):
+    """The right of withdrawal cannot be used on this order; `reason` says why:
+    `already_withdrawn`, `period_over` (after the 14th day) or `cancelled`."""
+
+    code = "withdrawal_refused"
+
+    def __init__(self, reason: str, message: str, *, details: Any = None) -> None:
+        super().__init__(message, details=details)
+        self.reason = reason
+
+
 class CityNetworkUnavailable(DomainError):
     """A transient city-network fault where no order exists yet to keep (e.g. a check)."""
 

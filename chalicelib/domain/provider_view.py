@@ -15,11 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from .models import (
     ActivationState,
     Customer,
+    Deactivation,
+    DeactivationState,
     IdentifiedBy,
     Order,
     OrderStatus,
     Reason,
     Service,
+    Withdrawal,
 )
 
 
@@ -31,6 +34,43 @@ class ActivationView(BaseModel):
     reason: Reason | None
     attempts: int
     updated_at: dt.datetime
+
+
+class WithdrawalView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    at: dt.datetime
+    by: str = Field(description='Who withdrew: "customer".')
+    reason: str | None = Field(description="The customer's own words, if any.")
+
+    @classmethod
+    def of(cls, withdrawal: Withdrawal | None) -> WithdrawalView | None:
+        if withdrawal is None:
+            return None
+        return cls(at=withdrawal.at, by=withdrawal.by, reason=withdrawal.reason)
+
+
+class DeactivationView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    state: DeactivationState = Field(
+        description=(
+            '"pending": one service_deactivate is on its way (after a pending activation '
+            'ends); "done": the city network took the service off the outlet; "not_needed": '
+            'the activation never put it there; "failed": see reason (e.g. the network '
+            "does not support deactivation through us: end the service with the network)."
+        )
+    )
+    attempts: int = Field(description="Deactivation steps that called (or may have called).")
+    updated_at: dt.datetime
+    reason: Reason | None
+
+    @classmethod
+    def of(cls, deactivation: Deactivation | None) -> DeactivationView | None:
+        if deactivation is None:
+            return None
+        d = deactivation
+        return cls(state=d.state, attempts=d.attempts, updated_at=d.updated_at, reason=d.reason)
 
 
 class OrderView(BaseModel):
@@ -66,6 +106,16 @@ class OrderView(BaseModel):
     created_at: dt.datetime
     updated_at: dt.datetime
     version: int
+    withdrawal: WithdrawalView | None = Field(
+        default=None,
+        description=(
+            "Set when the customer used the 14-day right of withdrawal (the order is then "
+            "cancelled; webhook order.withdrawn)."
+        ),
+    )
+    deactivation: DeactivationView | None = Field(
+        default=None, description="What the withdrawal did to the service on the outlet."
+    )
 
     @classmethod
     def from_order(cls, order: Order) -> Self:
@@ -95,6 +145,8 @@ class OrderView(BaseModel):
             created_at=order.created_at,
             updated_at=order.updated_at,
             version=order.version,
+            withdrawal=WithdrawalView.of(order.withdrawal),
+            deactivation=DeactivationView.of(order.deactivation),
         )
 
 

@@ -27,3 +27,13 @@ def check_transition(current: S, target: S) -> None:
             f"cannot go from {current.value} to {target.value}; allowed: {hint}",
             details={"current": current.value, "allowed": allowed},
         )
+
+
+def check_withdrawal_cancel(current: S) -> None:
+    """A withdrawal (ångerrätt) cancels the order from any status but `cancelled`, even
+    `delivered`: the law gives the customer 14 days whatever the provider has done. The
+    provider's own transitions above stay as they are."""
+    if current == S.CANCELLED:
+        raise InvalidTransition(
+            "the order is already cancelled", details={"current": current.value, "allowed": []}
+        )

@@ -26,9 +26,16 @@ from .retry import RetrySchedule
 ORDER_CREATED = "order.created"
 ORDER_ACTIVATION_CHANGED = "order.activation_changed"
 ORDER_STATUS_CHANGED = "order.status_changed"
+# The customer used the right of withdrawal (ångerrätt); the order is cancelled.
+ORDER_WITHDRAWN = "order.withdrawn"
 WEBHOOK_TEST = "webhook.test"
 # What a provider may subscribe to; `webhook.test` is sent only on request, whatever the filter.
-ORDER_EVENT_TYPES: tuple[str, ...] = (ORDER_CREATED, ORDER_ACTIVATION_CHANGED, ORDER_STATUS_CHANGED)
+ORDER_EVENT_TYPES: tuple[str, ...] = (
+    ORDER_CREATED,
+    ORDER_ACTIVATION_CHANGED,
+    ORDER_STATUS_CHANGED,
+    ORDER_WITHDRAWN,
+)
 
 # The old secret keeps signing beside the new one this long, so a provider can roll its
 # receivers over without rejecting a single delivery.

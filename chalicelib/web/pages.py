@@ -182,20 +182,6 @@ def receipt_outcome(order: Order, today: date) -> tuple[str, str]:
             return "manual", ""
 
 
-def receipt_page(ctx: PageContext, order: Order, provider_name: str, today: date) -> str:
-    outcome, css = receipt_outcome(order, today)
-    activation_date = order.activation.date
-    return render_page(
-        ctx,
-        "receipt.html",
-        order=order,
-        provider_name=provider_name,
-        outcome=outcome,
-        outcome_class=css,
-        activation_date=activation_date.isoformat() if activation_date else "",
-    )
-
-
 def error_page(ctx: PageContext, status: int) -> str:
     return render_page(ctx, "error.html", status=status if status in ERROR_STATUSES else 500)
 
@@ -213,6 +199,6 @@ __all__ = [
     "not_identified_page",
     "offers_page",
     "order_limit_page",
-    "receipt_page",
+    "receipt_outcome",
     "submission_refused_page",
 ]

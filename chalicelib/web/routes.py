@@ -133,6 +133,20 @@ def receipt(order_id: str) -> Response:
     return _handle(show_receipt, order_id)
 
 
+@bp.route("/orders/{order_id}/withdraw", methods=["GET"])
+def withdrawal_confirmation(order_id: str) -> Response:
+    from .withdrawal import show_confirmation
+
+    return _handle(show_confirmation, order_id)
+
+
+@bp.route("/orders/{order_id}/withdraw", methods=["POST"], content_types=FORM_POST)
+def withdrawal(order_id: str) -> Response:
+    from .withdrawal import submit_withdrawal
+
+    return _handle(submit_withdrawal, order_id)
+
+
 @cache
 def _stylesheet() -> str:
     return (STATIC / "site.css").read_text(encoding="utf-8")

@@ -108,6 +108,7 @@ def test_creating_a_webhook_returns_its_secret_once(world: World) -> None:
         "order.created",
         "order.activation_changed",
         "order.status_changed",
+        "order.withdrawn",
     ]
     changed = world.call(
         "put", "/webhook", {"url": "https://hooks.example.com/v2", "event_types": ["order.created"]}

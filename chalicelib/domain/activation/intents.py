@@ -9,11 +9,17 @@ makes this one a duplicate; otherwise (the process died during the call, after t
 before the enqueue) the worker reconciles through `port_status` and orders only when the
 service is not on the port. So a crash at any point ends in one activation or an honest
 `failed` (docs/architecture.md, "No order left behind").
+
+A withdrawal's deactivation is promised the same way: the WITHDRAWN event written with
+the withdrawal (same transaction) whose snapshot has the deactivation `pending` is its
+intent, and the relay turns it into the deactivation's first step (`kind="deactivate"`,
+`deactivation.py`). Relayed twice, it queues the same step twice; the step's claim makes
+the second a duplicate (docs/architecture.md, "Withdrawal").
 """
 
 from __future__ import annotations
 
-from ..models import ActivationState, OrderEvent
+from ..models import ActivationState, DeactivationState, OrderEvent, OrderEventKind
 from ..ports import Deps
 from ..queues import clamped_delay
 from .messages import ActivationMessage
@@ -21,6 +27,8 @@ from .messages import ActivationMessage
 # The look is a retry (it asks `port_status` before ordering), never a first step, and it
 # shares its claim with the retry a transient fault of the first step queues.
 LOOK_AGAIN_STEP = 1
+# The deactivation's first step: no call was made for it yet.
+FIRST_DEACTIVATION_STEP = 0
 
 
 def look_again_step(event: OrderEvent) -> ActivationMessage | None:
@@ -40,10 +48,34 @@ def look_again_step(event: OrderEvent) -> ActivationMessage | None:
     )
 
 
+def deactivation_step(event: OrderEvent) -> ActivationMessage | None:
+    """The deactivation step a withdrawal's event promises; None when it promises none."""
+    order = event.order_snapshot
+    if event.kind != OrderEventKind.WITHDRAWN or order is None:
+        return None
+    deactivation = order.deactivation
+    if deactivation is None or deactivation.state != DeactivationState.PENDING:
+        return None
+    if deactivation.attempt_id is None:
+        return None
+    return ActivationMessage(
+        kind="deactivate",
+        order_id=order.id,
+        attempt_id=deactivation.attempt_id,
+        origin="customer" if event.actor == "customer" else "provider",
+        retry_number=FIRST_DEACTIVATION_STEP,
+    )
+
+
 def queue_look_again(event: OrderEvent, after_s: int, deps: Deps) -> ActivationMessage | None:
     """Queue the look `event` promises, `after_s` seconds from now (at most the queue's
-    delay cap). Safe to call again for the same event: a second look is a duplicate."""
+    delay cap), or the deactivation a withdrawal promises, at once. Safe to call again for
+    the same event: a second look or deactivation step is a duplicate."""
     step = look_again_step(event)
     if step is not None:
         deps.activation_queue.send(step, delay_seconds=clamped_delay(after_s))
-    return step
+        return step
+    deactivate = deactivation_step(event)
+    if deactivate is not None:
+        deps.activation_queue.send(deactivate, delay_seconds=0)
+    return deactivate

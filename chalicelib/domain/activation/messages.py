@@ -3,6 +3,10 @@
 An attempt (`attempt_id`) is the customer's first `service_order` and its automatic
 retries, or one provider-triggered activation and its retries. `retry_number` counts the
 retries already spent on it; the schedule travels with the message.
+
+A `deactivate` message is one step of a withdrawal's deactivation instead
+(`deactivation.py`): `attempt_id` is then the deactivation's, and the same queue, worker
+and retry schedule carry it. Messages queued before the field existed are activations.
 """
 
 from __future__ import annotations
@@ -15,11 +19,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..errors import InvalidInput
 
 Origin = Literal["customer", "provider"]
+MessageKind = Literal["activate", "deactivate"]
 
 
 class ActivationMessage(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    kind: MessageKind = "activate"
     order_id: str
     attempt_id: str
     # "customer": a retry of the customer's submission; "provider": the provider asked.

@@ -31,6 +31,7 @@ from ..models import Activation, ActivationState, Order, OrderStatus
 from ..ports import Deps, OneTimeTokens
 from ..queues import MAX_QUEUE_DELAY_S, still_waiting
 from ..retry import RandomSource
+from .deactivation import DeactivationResult, process_deactivation
 from .events import call_events
 from .messages import ActivationMessage
 from .recording import record_activation
@@ -90,9 +91,11 @@ def process_activation(
     *,
     claims: OneTimeTokens,
     rng: RandomSource | None = None,
-) -> AttemptResult:
+) -> AttemptResult | DeactivationResult:
     """Process one step. Raises only for infrastructure faults (store or queue down, or an
     order that kept changing): the message then comes back and the claim resumes the step."""
+    if message.kind == "deactivate":  # a withdrawal's step (deactivation.py)
+        return process_deactivation(message, deps, rng=rng)
     try:
         order = deps.orders.get(message.order_id)
     except NotFound:
