@@ -51,7 +51,14 @@ def test_every_text_has_both_languages():
         with (locale / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
             catalog = read_po(po)
         assert len(catalog) > 50, language
-        assert all(m.string.strip() for m in catalog if m.id), language
+        # A plural message's translation is a tuple of forms: each must be there.
+        forms = [
+            f
+            for m in catalog
+            if m.id
+            for f in (m.string if isinstance(m.string, tuple) else (m.string,))
+        ]
+        assert all(f.strip() for f in forms), language
 
 
 # --- negotiation -------------------------------------------------------------------------

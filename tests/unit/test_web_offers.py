@@ -50,7 +50,7 @@ def test_offers_are_grouped_by_category_with_provider_price_and_binding(client: 
     assert page.index('id="category-telephony"') < page.index('id="category-tv"')
     assert "Bredband 100/100" in page and "Leverantör: Test TL" in page
     assert "299 kr/mån, startavgift 0 kr, bindningstid 12 mån, uppsägningstid 1 mån" in page
-    assert "99 kr/mån, startavgift 0 kr, bindningstid 0 mån, uppsägningstid 1 mån" in page
+    assert "99 kr/mån, startavgift 0 kr, ingen bindningstid, uppsägningstid 1 mån" in page
     assert 'href="/offers/tl-internet-100/summary"' in page
     assert 'href="/order/tl-internet-100"' in page
 

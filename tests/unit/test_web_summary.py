@@ -80,7 +80,7 @@ def test_an_offer_card_shows_the_campaign_first_then_start_fee_commitment_and_no
 def test_an_offer_without_campaign_shows_its_monthly_price_and_default_terms(client: Client):
     _, page = get(client, "/offers")
 
-    assert "149 kr/mån, startavgift 0 kr, bindningstid 0 mån, uppsägningstid 1 mån" in text_of(page)
+    assert "149 kr/mån, startavgift 0 kr, ingen bindningstid, uppsägningstid 1 mån" in text_of(page)
 
 
 def test_every_offer_card_links_to_its_contract_summary(client: Client, world: World):

@@ -16,9 +16,10 @@ import ast
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
@@ -56,8 +57,19 @@ def read_catalog(path: Path) -> Catalog:
         return read_po(po)
 
 
+def message_key(message: Message) -> str:
+    """A message's id; a plural message is known by its singular."""
+    return str(message.id if isinstance(message.id, str) else message.id[0])
+
+
+def translations_of(message: Message) -> tuple[str, ...]:
+    """Every form of a message's translation (a plural message has one per form)."""
+    strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+    return tuple(str(s or "") for s in strings)
+
+
 def message_ids(catalog_: Catalog) -> set[str]:
-    return {str(m.id if isinstance(m.id, str) else m.id[0]) for m in catalog_ if m.id}
+    return {message_key(m) for m in catalog_ if m.id}
 
 
 # --- 1. the catalogs are complete -------------------------------------------------------
@@ -89,9 +101,11 @@ def test_the_template_is_what_extraction_finds_in_the_code_and_templates():
 def test_every_message_id_is_translated_in_both_catalogs(language: str):
     template = message_ids(read_catalog(LOCALE / "messages.pot"))
     translations = read_catalog(LOCALE / language / "LC_MESSAGES" / "messages.po")
-    by_id = {m.id: m for m in translations if m.id}
+    by_id = {message_key(m): m for m in translations if m.id}
     missing = sorted(template - set(by_id))
-    untranslated = sorted(i for i in template & set(by_id) if not str(by_id[i].string).strip())
+    untranslated = sorted(
+        i for i in template & set(by_id) if not all(t.strip() for t in translations_of(by_id[i]))
+    )
     fuzzy = sorted(i for i in template & set(by_id) if by_id[i].fuzzy)
     assert not missing, f"{language}: ids missing from the catalog (make messages)"
     assert not untranslated, f"{language}: ids without a translation"
@@ -100,11 +114,18 @@ def test_every_message_id_is_translated_in_both_catalogs(language: str):
     assert not [p for p in problems if p[1]], f"{language}: placeholders do not match"
 
 
+def _compiled(compiled: Any, message: Message) -> tuple[str, ...]:
+    if isinstance(message.id, str):
+        return (compiled.gettext(message.id),)
+    singular, plural = message.id[0], message.id[1]
+    return (compiled.ngettext(singular, plural, 1), compiled.ngettext(singular, plural, 2))
+
+
 @pytest.mark.parametrize("language", CATALOG_LANGUAGES)
 def test_the_compiled_catalog_is_the_current_one(language: str):
     translations = read_catalog(LOCALE / language / "LC_MESSAGES" / "messages.po")
     compiled = catalog(language)
-    stale = [m.id for m in translations if m.id and compiled.gettext(m.id) != m.string]
+    stale = [m.id for m in translations if m.id and _compiled(compiled, m) != translations_of(m)]
     assert not stale, "the .mo is older than the .po: python -m infra.catalogs"
 
 
