@@ -29,6 +29,8 @@ from tests.unit.web_fakes import (
     installed,
     location,
     not_deliverable,
+    review_and_confirm,
+    reviewed,
     valid_answers,
 )
 
@@ -101,7 +103,14 @@ def open_address_form(browser: Browser, offer_id: str = OFFER) -> tuple[str, dic
 
 
 def post_address_order(browser: Browser, fields: dict[str, str], offer_id: str = OFFER, **more):
+    """The form's own POST (what the review step answers, or a refusal)."""
     return browser.post_form(f"/address/order/{offer_id}", {**valid_answers(**more), **fields})
+
+
+def order_by_address(browser: Browser, fields: dict[str, str], offer_id: str = OFFER, **more):
+    """The form sent, reviewed and confirmed: the confirm POST's response."""
+    path = f"/address/order/{offer_id}"
+    return review_and_confirm(browser, path, {**valid_answers(**more), **fields})
 
 
 # --- the search -------------------------------------------------------------------------------
@@ -199,7 +208,7 @@ def test_an_order_by_address_is_awaiting_the_provider_and_nothing_is_ordered(cli
     assert 'action="/address/order/adr-tl-internet-100"' in page
     assert 'name="forced_takeover"' not in page
 
-    response = post_address_order(browser, fields)
+    response = order_by_address(browser, fields)
 
     assert response.status_code == 303, response.body
     [order] = world.orders
@@ -253,8 +262,10 @@ def test_an_address_order_without_csrf_or_with_a_foreign_submission_id_stores_no
 def test_a_double_post_of_an_address_order_stores_one_order(client, world):
     browser = Browser(client, OUT_OF_RANGE)
     _, fields = open_address_form(browser)
-    first = post_address_order(browser, fields)
-    second = post_address_order(browser, fields)
+    confirm = reviewed(browser, f"/address/order/{OFFER}", {**valid_answers(), **fields})
+    first = browser.post_form(f"/address/order/{OFFER}", confirm)
+    second = browser.post_form(f"/address/order/{OFFER}", confirm)
+    assert first.status_code == second.status_code == 303
     assert location(first) == location(second)
     assert len(world.orders) == 1
 
@@ -298,7 +309,7 @@ def test_an_occupied_outlet_asks_whether_the_customer_takes_it_over(client, worl
     assert world.orders == []
 
     # With it: ordered, the consent kept with the order
-    response = post_address_order(browser, fields, forced_takeover="on")
+    response = order_by_address(browser, fields, forced_takeover="on")
     assert response.status_code == 303, response.body
     [order] = world.orders
     assert order.forced_takeover is True
@@ -308,7 +319,7 @@ def test_an_occupied_outlet_asks_whether_the_customer_takes_it_over(client, worl
 def test_a_consent_where_no_takeover_is_needed_is_not_kept(client, world):
     browser = Browser(client, OUT_OF_RANGE)
     _, fields = open_address_form(browser)
-    post_address_order(browser, fields, forced_takeover="on")
+    order_by_address(browser, fields, forced_takeover="on")
     [order] = world.orders
     assert order.forced_takeover is False
 
@@ -324,8 +335,8 @@ def test_an_identified_visitor_at_an_occupied_outlet_is_asked_too(client, world)
     assert refused.status_code == 409
     assert world.orders == [] and world.city_network.orders_made() == 0
 
-    response = browser.post_form(
-        "/order/tl-internet-100", {**valid_answers(forced_takeover="on"), **fields}
+    response = review_and_confirm(
+        browser, "/order/tl-internet-100", {**valid_answers(forced_takeover="on"), **fields}
     )
     assert response.status_code == 303, response.body
     [order] = world.orders
