@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from html import unescape
 from urllib.parse import quote
 
@@ -15,6 +16,7 @@ from chalice.test import Client
 
 from app import app
 from chalicelib.domain.addresses import ListedAccess
+from chalicelib.domain.clock import today_in_sweden
 from chalicelib.domain.models import ON_API, ActivationState, CityNetwork
 from chalicelib.web.address_choice import choice_token
 from chalicelib.web.session import decode_session
@@ -343,3 +345,35 @@ def test_an_identified_visitor_at_an_occupied_outlet_is_asked_too(client, world)
     assert order.forced_takeover is True and order.identified_by == "bounce"
     # The consent went to the city network with the order
     assert world.city_network.takeovers == [True]
+
+
+# --- the review step --------------------------------------------------------------------------
+
+
+def test_an_address_order_is_reviewed_with_the_address_and_confirmed_with_the_terms(client, world):
+    browser = Browser(client, OUT_OF_RANGE)
+    _, fields = open_address_form(browser)
+    path = f"/address/order/{OFFER}"
+
+    review = post_address_order(browser, fields)
+    assert review.status_code == 200
+    page = review.body.decode()
+    assert "Beställ med betalningsskyldighet" in page
+    assert hidden(page, "choice") == fields["choice"]
+    assert "Storgatan 3, lgh 1101, 123 45 Demostad" in page
+    assert world.orders == []
+
+    # Without the terms accepted: the review again, nothing stored
+    refused = browser.post_form(path, reviewed(browser, path, {**valid_answers(), **fields},
+                                               accept_terms=False))  # fmt: skip
+    assert refused.status_code == 422 and world.orders == []
+    assert hidden(refused.body.decode(), "choice") == fields["choice"]
+
+    # Accepted, no early start: stored awaiting the provider, to start on day 15
+    placed = review_and_confirm(browser, path, {**valid_answers(), **fields}, early_start=False)
+    assert placed.status_code == 303, placed.body
+    [order] = world.orders
+    assert order.agreement is not None and order.agreement.early_start_requested is False
+    day_15 = today_in_sweden(world.adapters.clock) + timedelta(days=15)
+    assert order.requested_date == order.activation.requested_date == day_15
+    assert order.activation.state == ActivationState.AWAITING_PROVIDER
