@@ -119,7 +119,6 @@ class OrderView(BaseModel):
     updated_at: dt.datetime
     version: int
     agreement: AgreementView | None = Field(
-        default=None,
         description=(
             "What the customer agreed to before ordering (the review step); null for orders "
             "placed before that step existed. Never changes after the order is created."
