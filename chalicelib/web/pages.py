@@ -180,9 +180,14 @@ class AnswerLine:
 
 @dataclass(frozen=True)
 class DocumentLink:
+    """A provider document as the review links it (the version the agreement will name)."""
+
+    document: ProviderDocument
     href: str
-    version: int
-    external: bool  # published at the provider's URL rather than kept by us as text
+
+    @property
+    def version(self) -> int:
+        return self.document.version
 
 
 @dataclass(frozen=True)

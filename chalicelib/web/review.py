@@ -12,7 +12,7 @@ the review page's text by its hash, rendered again here from the validated answe
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from typing import Literal
 
@@ -31,7 +31,7 @@ from ..domain.errors import NotFound
 from ..domain.forms import ComposedForm
 from ..domain.forms.definitions import BASE_FIELDSET, FieldSpec
 from ..domain.forms.validation import FormAccepted
-from ..domain.models import DOCUMENT_KINDS, Agreement, Offer, ProviderDocument
+from ..domain.models import DOCUMENT_KINDS, Agreement, DocumentKind, Offer, ProviderDocument
 from ..domain.operator import BROKER
 from .i18n import Language, pick
 from .pages import AnswerLine, DocumentLink, PageContext, ReviewPage, document_page, review_page
@@ -85,7 +85,6 @@ class Checkout:
     takeover_consent: bool = False
     chosen_address: ListedAccess | None = None
     back_href: str = "/offers"
-    extra: Mapping[str, str] = field(default_factory=dict)
 
 
 def _shown(language: Language, spec: FieldSpec, value: object) -> str | bool | None:
@@ -119,7 +118,7 @@ def _document_link(document: ProviderDocument | None) -> DocumentLink | None:
     if document is None:
         return None
     href = document.url or (f"/documents/{document.provider_id}/{document.kind}/{document.version}")
-    return DocumentLink(href=href, version=document.version, external=document.url is not None)
+    return DocumentLink(document=document, href=href)
 
 
 def _page(
@@ -135,7 +134,7 @@ def _page(
     today = today_in_sweden(deps.clock)
     docs = current_documents(catalog, offer.provider_id)
     asked = asks_about_early_start(accepted.requested_date, today)
-    hidden = {**checkout.tokens, **answer_values(form, fields), **checkout.extra}
+    hidden = {**checkout.tokens, **answer_values(form, fields)}
     if checkout.takeover_consent:
         hidden[TAKEOVER_FIELD] = "on"
     return ReviewPage(
@@ -190,11 +189,16 @@ def confirmed_agreement(
         return visit.html(review_page(visit.context(checkout.action), again), status=422)
     deps = visit.adapters
     city_network = deps.catalog.get_city_network(offer.city_network_id)
+    # The versions the page just linked, not read again: the agreement names what was shown
+    shown: dict[DocumentKind, ProviderDocument | None] = {
+        "terms": page.terms.document if page.terms else None,
+        "privacy": page.privacy.document if page.privacy else None,
+    }
     return build_agreement(
         offer,
         page.provider,
         city_network.name,
-        current_documents(deps.catalog, offer.provider_id),
+        shown,
         language=visit.language,
         accepted_at=deps.clock.now(),
         early_start=early_start,
