@@ -2,8 +2,9 @@
 with every adapter in memory and a fake city network (tests/unit/web_fakes.py), so only
 our code, Chalice and the libraries we call are on the clock.
 
-One order = the six requests of the web journey: GET / (to the bounce server), the signed
-callback, the offers, the form, its POST and the receipt. The baseline is the same number
+One order = the seven requests of the web journey: GET / (to the bounce server), the signed
+callback, the offers, the form, its POST (the review page), the review's confirm POST and
+the receipt. The baseline is the same number
 of requests through the same test client to bench/bare_app's one route: what Chalice's
 request handling costs before any of our code runs.
 
@@ -22,18 +23,25 @@ from pathlib import Path
 from typing import Any
 
 PROJECT = str(Path(__file__).resolve().parents[1] / "chalicelib")
-REQUESTS_PER_ORDER = 6
+REQUESTS_PER_ORDER = 7
 
 FuncKey = tuple[str, int, str]
 
 
 def _order(client: Any, world: Any) -> None:
-    from tests.unit.web_fakes import hidden, identified_browser, location, valid_answers
+    from tests.unit.web_fakes import (
+        hidden,
+        identified_browser,
+        location,
+        review_and_confirm,
+        valid_answers,
+    )
 
     browser = identified_browser(client, world)  # GET / and the signed callback
     browser.get("/offers")
     html = browser.get("/order/tl-internet-100").body.decode()
-    posted = browser.post_form(
+    posted = review_and_confirm(
+        browser,
         "/order/tl-internet-100",
         {
             **valid_answers(),

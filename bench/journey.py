@@ -3,11 +3,13 @@
 Shared by the calls-per-order count, the load (one locust user runs it per order) and the
 webhook latency. One journey = one new customer: a fresh cookie jar, `GET /` and the
 redirects through the city network's bounce server (which sees this customer's address),
-the offers page, the order form, the form's POST and the receipt it redirects to.
+the offers page, the order form, the form's POST (answered with the review page), the
+review's confirm POST and the receipt it redirects to.
 """
 
 from __future__ import annotations
 
+import html
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -34,12 +36,24 @@ CUSTOMER = {
     "street_address": "Storgatan 1",
     "postal_code": "123 45",
     "city": "Storstad",
-    "accept_terms": "on",
     "router": "rent",
 }
 TIMEOUT_S = 30
 _HIDDEN = re.compile(r'name="(csrf_token|submission_id)" value="([^"]*)"')
 _RECEIPT = re.compile(r"^/orders/(ord_[0-9A-Z]{26})\?t=")
+_HIDDEN_INPUT = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+
+
+def confirm_fields(review_page: str, *, early_start: bool = True) -> list[tuple[str, str]]:
+    """What the review page's form sends when the customer accepts the terms and confirms:
+    every hidden input, step=confirm, and the early start where the page asks for it."""
+    if 'name="step" value="confirm"' not in review_page:
+        raise JourneyError("the form POST did not answer with the review page")
+    fields = [(n, html.unescape(v)) for n, v in _HIDDEN_INPUT.findall(review_page)]
+    fields += [("step", "confirm"), ("accept_terms", "on")]
+    if early_start and 'name="early_start"' in review_page:
+        fields.append(("early_start", "on"))
+    return fields
 
 
 class JourneyError(Exception):
@@ -110,7 +124,12 @@ def order_journey(app_url: str, address: str, *, offer: str = OFFER) -> Journey:
         fields = {**CUSTOMER, **hidden}
         if "submission_id" not in fields:
             fields["submission_id"] = secrets.token_urlsafe(24)
-        posted = browser.post(form_url, data=fields, allow_redirects=False, timeout=TIMEOUT_S)
+        review = browser.post(form_url, data=fields, allow_redirects=False, timeout=TIMEOUT_S)
+        journey.steps.append((urlsplit(form_url).path, review.status_code))
+        if review.status_code != 200:
+            raise JourneyError(f"the order form POST answered {review.status_code}")
+        confirm = confirm_fields(review.text)
+        posted = browser.post(form_url, data=confirm, allow_redirects=False, timeout=TIMEOUT_S)
         journey.steps.append((urlsplit(form_url).path, posted.status_code))
         location = posted.headers.get("Location", "")
         found = _RECEIPT.match(location)

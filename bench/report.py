@@ -158,7 +158,7 @@ def rows(results: dict[str, Any]) -> list[Row]:
     if cpu:
         found.append(
             Row(
-                "CPU per scenario-1 order (6 requests, in memory)",
+                "CPU per scenario-1 order (7 requests, in memory)",
                 f"{cpu['app_cpu_ms']:.2f} ms",
                 f"{cpu['bare_cpu_ms']:.2f} ms bare app",
                 _ratio(cpu["app_cpu_ms"], cpu["bare_cpu_ms"]),
@@ -426,7 +426,7 @@ def markdown(results: dict[str, Any], found: list[Row], command: str, elapsed_s:
             f"{cpu['orders']} scenario-1 orders through `chalice.test.Client` on app.py with "
             "`InMemoryAdapters` and a fake city network (tests/unit/web_fakes.py); CPU "
             "time without the profiler, then a cProfile run over as many orders. The baseline "
-            "is six requests to bench/bare_app's route through the same client. Each "
+            "is seven requests to bench/bare_app's route through the same client. Each "
             "function's cost is its own time plus the library time it causes (walked up to "
             "the nearest project function).",
             "",

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from .accesses import listed_access
 from .addresses import ListedAccess
 from .citynet import CallResult, DeliverableResult
-from .models import Category, CityNetwork, Deliverability, Offer, Order
+from .models import Agreement, Category, CityNetwork, Deliverability, Offer, Order
 from .ordering import Access, OrderRequest, not_deliverable, place_order
 from .ports import Deps
 from .takeover import takeover_possible
@@ -97,6 +97,7 @@ def place_address_order(
     order_id: str | None = None,
     prior_calls: Sequence[CallResult] = (),
     receipt_token_hash: str | None = None,
+    agreement: Agreement | None = None,
 ) -> Order:
     """The order for a chosen access, once the directory still lists it: stored
     `awaiting_provider`, nothing asked of the city network."""
@@ -108,4 +109,5 @@ def place_address_order(
         order_id=order_id,
         prior_calls=prior_calls,
         receipt_token_hash=receipt_token_hash,
+        agreement=agreement,
     )

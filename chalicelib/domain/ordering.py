@@ -22,6 +22,7 @@ from .ids import new_attempt_id, new_event_id, new_order_id
 from .models import (
     Activation,
     ActivationState,
+    Agreement,
     Category,
     CityNetwork,
     Customer,
@@ -37,6 +38,7 @@ from .models import (
 from .ports import Deps
 from .requested_dates import checked_requested_date
 from .texts import N_, in_both
+from .withdrawal_period import start_date
 
 logger = logging.getLogger(__name__)
 
@@ -210,18 +212,23 @@ def place_order(
     order_id: str | None = None,
     prior_calls: Sequence[CallResult] = (),
     receipt_token_hash: str | None = None,
+    agreement: Agreement | None = None,
 ) -> Order:
     """Store the order first, then (identified only) order the activation once.
 
     Stored before the call so no city-network fault can lose it: `pending` while we do not
     know, `manual` for a customer we could not identify (no call at all, scenario 4).
     `prior_calls` are this visit's earlier calls (e.g. service_deliverable) for the trail.
+    With the customer's `agreement` (the review step) the start date follows the right of
+    withdrawal: inside the 14 days only on their explicit request, day 15 otherwise.
     """
     now = deps.clock.now()
     today = today_in_sweden(deps.clock)
     city_network_id = access.city_network_id if access else request.city_network_id
     offer = offer_for(request.offer_id, city_network_id, deps)
     requested = checked_requested_date(request.requested_date, today, field="requested_date")
+    if agreement is not None:
+        requested = start_date(requested, today, early_start=agreement.early_start_requested)
 
     order = Order(
         id=order_id or new_order_id(now),
@@ -246,6 +253,7 @@ def place_order(
         created_at=now,
         updated_at=now,
         receipt_token_hash=receipt_token_hash,
+        agreement=agreement,
     )
     created = OrderEvent(
         id=new_event_id(now),

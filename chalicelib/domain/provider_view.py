@@ -8,18 +8,21 @@ fields (the receipt token hash, attempt ids) never leave through either door.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from .models import (
     ActivationState,
+    Agreement,
     Customer,
     Deactivation,
     DeactivationState,
+    DocumentRef,
     IdentifiedBy,
     Order,
     OrderStatus,
+    PriceTerms,
     Reason,
     Service,
     Withdrawal,
@@ -73,6 +76,55 @@ class DeactivationView(BaseModel):
         return cls(state=d.state, attempts=d.attempts, updated_at=d.updated_at, reason=d.reason)
 
 
+class AgreementView(BaseModel):
+    """What the customer agreed to on the review page, kept with the order as evidence
+    (docs/provider-guide.md, "The agreement"). Set when the order is created; never
+    changed afterwards."""
+
+    model_config = ConfigDict(frozen=True)
+
+    price: PriceTerms = Field(
+        description=(
+            "The offer's price terms as the customer was shown them, in SEK including VAT: "
+            "monthly_price_sek, start_fee_sek, campaign ({monthly_price_sek, months} or "
+            "null), binding_months, notice_months."
+        )
+    )
+    terms: DocumentRef | None = Field(
+        description=(
+            "The version of your terms the customer accepted (kind, version, "
+            "content_sha256, url); null when you had published none."
+        )
+    )
+    privacy: DocumentRef | None = Field(
+        description="The version of your privacy policy linked; null when you had none."
+    )
+    contract_summary_sha256: str = Field(
+        description="SHA-256 of the contract summary (avtalssammanfattning) shown: its version."
+    )
+    language: Literal["sv", "en"] = Field(description="The language of the pages shown.")
+    terms_accepted_at: dt.datetime = Field(
+        description="When the customer ticked the acceptance of your terms and confirmed."
+    )
+    early_start_requested: bool = Field(
+        description=(
+            "The customer asked for the service to start during the 14-day withdrawal "
+            "period. False: the requested date is at the earliest the 15th day after the order."
+        )
+    )
+    early_start_requested_at: dt.datetime | None = Field(
+        description="When they asked for it; null when they did not."
+    )
+    review_text_sha256: str = Field(
+        description="SHA-256 of the review page's visible text, whitespace normalised."
+    )
+    campaign_code: str | None = Field(description="A campaign code the customer typed; null.")
+
+    @classmethod
+    def from_agreement(cls, agreement: Agreement) -> Self:
+        return cls.model_validate(agreement.model_dump())
+
+
 class OrderView(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -116,6 +168,12 @@ class OrderView(BaseModel):
     deactivation: DeactivationView | None = Field(
         default=None, description="What the withdrawal did to the service on the outlet."
     )
+    agreement: AgreementView | None = Field(
+        description=(
+            "What the customer agreed to before ordering (the review step); null for orders "
+            "placed before that step existed. Never changes after the order is created."
+        ),
+    )
 
     @classmethod
     def from_order(cls, order: Order) -> Self:
@@ -147,6 +205,7 @@ class OrderView(BaseModel):
             version=order.version,
             withdrawal=WithdrawalView.of(order.withdrawal),
             deactivation=DeactivationView.of(order.deactivation),
+            agreement=AgreementView.from_agreement(order.agreement) if order.agreement else None,
         )
 
 

@@ -8,7 +8,8 @@ access, on the GET and again when the order is placed. Deliverability is asked o
 network each time (`service_deliverable`: the visitor is not identified, so nothing is
 kept in the session). Where another provider has the service and the network lets it be
 taken over, the form asks whether the customer takes over the outlet; without that
-consent the service is not deliverable. The order is stored `awaiting_provider` and no
+consent the service is not deliverable. A valid form is shown for review first
+(review.py) and only its confirm POST places the order, stored `awaiting_provider`: no
 order goes to the city network (domain/address_orders.py).
 """
 
@@ -27,6 +28,7 @@ from ..domain.forms import FormRejected, validate_submission
 from ..domain.models import Offer
 from ..domain.ordering import Access, OrderRequest
 from ..domain.takeover import takeover_possible, with_consent
+from . import review
 from .address_choice import PARAMETER
 from .address_search import chosen, gone, offers_href
 from .errors import PageError
@@ -66,6 +68,7 @@ def _form_response(
     takeover_checked: bool = False,
     rejected: FormRejected | None = None,
     status: int = 200,
+    edited: dict[str, str] | None = None,
 ) -> Response:
     deps = visit.adapters
     path = f"/address/order/{offer.id}"
@@ -77,9 +80,9 @@ def _form_response(
         csrf_token=csrf_token(session, deps.signing_key),
         submission_id=submission_token(session, deps.signing_key, offer.id, visit.now_epoch),
         today=today_in_sweden(deps.clock),
-        values=rejected.values if rejected else {},
+        values=rejected.values if rejected else (edited or {}),
         errors=rejected.errors if rejected else {},
-        first_rendering=rejected is None,
+        first_rendering=rejected is None and edited is None,
         takeover=takeover,
         takeover_checked=takeover_checked,
         action=path,
@@ -147,12 +150,36 @@ def submit_form(visit: Visit, offer_id: str) -> Response:
         page = not_deliverable_page(ctx, offer, answer, offers_href(token))
         return visit.html(page, status=409)
 
-    result = validate_submission(_composed(visit, offer), fields, today_in_sweden(deps.clock))
+    form, step = _composed(visit, offer), review.step_of(fields)
+    if step == "edit":
+        return _form_response(
+            visit, session, offer, token, listed,
+            takeover=takeover, takeover_checked=consent,
+            edited=review.answer_values(form, fields),
+        )  # fmt: skip
+    result = validate_submission(form, fields, today_in_sweden(deps.clock))
     if isinstance(result, FormRejected):
         return _form_response(
             visit, session, offer, token, listed,
             takeover=takeover, takeover_checked=consent, rejected=result, status=422,
         )  # fmt: skip
+    checkout = review.Checkout(
+        action=f"/address/order/{offer.id}",
+        tokens={
+            "csrf_token": csrf_token(session, key),
+            "submission_id": _single(fields, "submission_id") or "",
+            PARAMETER: token,
+        },
+        identified=False,
+        takeover_consent=takeover and consent,
+        chosen_address=listed,
+        back_href=offers_href(token),
+    )
+    if step == "review":
+        return review.review_response(visit, offer, form, fields, result, checkout)
+    agreement = review.confirmed_agreement(visit, offer, form, fields, result, checkout)
+    if isinstance(agreement, Response):
+        return agreement
 
     order_id = claim_order_id(visit, session, submission, access)
     if isinstance(order_id, Response):
@@ -172,5 +199,6 @@ def submit_form(visit: Visit, offer_id: str) -> Response:
         order_id=order_id,
         prior_calls=[call],
         receipt_token_hash=receipt_token_hash(receipt_token(key, order_id)),
+        agreement=agreement,
     )
     return _to_receipt(visit, order.id)

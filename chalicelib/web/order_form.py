@@ -29,6 +29,7 @@ from ..domain.models import Deliverability, Offer
 from ..domain.order_limits import OrderLimits, take_order_allowance
 from ..domain.ordering import Access, OrderRequest
 from ..domain.takeover import takeover_possible, with_consent
+from . import review
 from .errors import PageError
 from .offers import provider_names
 from .pages import (
@@ -114,6 +115,7 @@ def _form_response(
     status: int = 200,
     takeover: bool = False,
     takeover_checked: bool = False,
+    edited: bool = False,
 ) -> Response:
     deps = visit.adapters
     page = FormPage(
@@ -126,7 +128,7 @@ def _form_response(
         today=today_in_sweden(deps.clock),
         values=values or (rejected.values if rejected else {}),
         errors=rejected.errors if rejected else {},
-        first_rendering=rejected is None,
+        first_rendering=rejected is None and not edited,
         takeover=takeover,
         takeover_checked=takeover_checked,
     )
@@ -204,12 +206,32 @@ def submit_form(visit: Visit, offer_id: str) -> Response:
         prior_calls = [c for c in (port.call() if port else None, call) if c is not None]
 
     deps = visit.adapters
-    result = validate_submission(_composed(visit, offer), fields, today_in_sweden(deps.clock))
+    form, step = _composed(visit, offer), review.step_of(fields)
+    if step == "edit":
+        return _form_response(
+            visit, session, offer, values=review.answer_values(form, fields), edited=True,
+            takeover=takeover, takeover_checked=consent,
+        )  # fmt: skip
+    result = validate_submission(form, fields, today_in_sweden(deps.clock))
     if isinstance(result, FormRejected):
         return _form_response(
             visit, session, offer, rejected=result, status=422,
             takeover=takeover, takeover_checked=consent,
         )  # fmt: skip
+    checkout = review.Checkout(
+        action=f"/order/{offer.id}",
+        tokens={
+            "csrf_token": csrf_token(session, key),
+            "submission_id": _single(fields, "submission_id") or "",
+        },
+        identified=access is not None,
+        takeover_consent=takeover and consent,
+    )
+    if step == "review":
+        return review.review_response(visit, offer, form, fields, result, checkout)
+    agreement = review.confirmed_agreement(visit, offer, form, fields, result, checkout)
+    if isinstance(agreement, Response):
+        return agreement
 
     order_id = claim_order_id(visit, session, submission, access)
     if isinstance(order_id, Response):
@@ -232,6 +254,7 @@ def submit_form(visit: Visit, offer_id: str) -> Response:
         order_id=order_id,
         prior_calls=prior_calls,
         receipt_token_hash=receipt_token_hash(token),
+        agreement=agreement,
     )
     return _to_receipt(visit, order.id)
 

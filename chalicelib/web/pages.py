@@ -11,7 +11,17 @@ from urllib.parse import urlencode
 
 from ..domain.addresses import ListedAccess
 from ..domain.forms import ComposedForm, FieldError
-from ..domain.models import ActivationState, CityNetwork, Deliverability, Offer, Order
+from ..domain.models import (
+    ActivationState,
+    CityNetwork,
+    Customer,
+    Deliverability,
+    LegalIdentity,
+    Offer,
+    Order,
+    Provider,
+    ProviderDocument,
+)
 from .form_view import FormAnswers, error_summary, fieldset_view
 from .i18n import Language, pick
 from .rendering import render
@@ -157,6 +167,67 @@ def not_deliverable_page(
     )
 
 
+# --- the review step (web/review.py) ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerLine:
+    """One answer of the category's or extension's questions as the review shows it."""
+
+    label: str
+    value: str | bool
+
+
+@dataclass(frozen=True)
+class DocumentLink:
+    """A provider document as the review links it (the version the agreement will name)."""
+
+    document: ProviderDocument
+    href: str
+
+    @property
+    def version(self) -> int:
+        return self.document.version
+
+
+@dataclass(frozen=True)
+class ReviewPage:
+    offer: Offer
+    provider: Provider
+    broker: LegalIdentity
+    customer: Customer
+    requested_date: date | None
+    answers: Sequence[AnswerLine]
+    # The service would start inside the withdrawal period: the page asks about an early
+    # start, and says when it starts without one.
+    early_start_asked: bool
+    start_without_early_start: date | None
+    terms: DocumentLink | None
+    privacy: DocumentLink | None
+    action: str
+    # Everything the confirm and edit POSTs carry: the answers and the form's tokens.
+    hidden: Mapping[str, str]
+    identified: bool
+    takeover: bool = False
+    chosen_address: ListedAccess | None = None
+    back_href: str = "/offers"
+    terms_missing: bool = False
+    early_start_checked: bool = False
+
+
+def review_page(ctx: PageContext, page: ReviewPage) -> str:
+    return render_page(ctx, "review.html", page=page, offer=page.offer)
+
+
+def document_page(ctx: PageContext, provider: Provider, document: ProviderDocument) -> str:
+    """A provider's terms or privacy policy kept as text: its paragraphs, escaped."""
+    text = (document.text or "").replace("\r\n", "\n")
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+    return render_page(
+        ctx, "document.html", provider=provider, document=document, paragraphs=paragraphs
+    )
+
+
 # --- receipt ----------------------------------------------------------------------------
 
 
@@ -187,11 +258,15 @@ def error_page(ctx: PageContext, status: int) -> str:
 
 
 __all__ = [
+    "AnswerLine",
+    "DocumentLink",
     "FormPage",
     "OfferCard",
     "OffersPage",
     "PageContext",
+    "ReviewPage",
     "choose_network_page",
+    "document_page",
     "error_page",
     "form_page",
     "not_deliverable_page",
@@ -200,5 +275,6 @@ __all__ = [
     "offers_page",
     "order_limit_page",
     "receipt_outcome",
+    "review_page",
     "submission_refused_page",
 ]

@@ -147,6 +147,13 @@ def withdrawal(order_id: str) -> Response:
     return _handle(submit_withdrawal, order_id)
 
 
+@bp.route("/documents/{provider_id}/{kind}/{version}", methods=["GET"])
+def provider_document(provider_id: str, kind: str, version: str) -> Response:
+    from .review import show_document
+
+    return _handle(show_document, provider_id, kind, version)
+
+
 @cache
 def _stylesheet() -> str:
     return (STATIC / "site.css").read_text(encoding="utf-8")

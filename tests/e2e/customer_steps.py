@@ -65,12 +65,32 @@ def see(page: Any, selector: str) -> None:
 def fill_customer(page: Any, **overrides: str) -> None:
     for name, value in {**CUSTOMER, **overrides}.items():
         page.fill(f"[name='{name}']", value)
-    page.check("[name='accept_terms']")
 
 
 def submit(page: Any) -> None:
-    page.click("button[type='submit']")
+    """Send the order form (to the review step, or back with its errors)."""
+    page.click("button[type='submit'][value='review']")
     page.wait_for_load_state()
+
+
+CONFIRM_BUTTON = "button[name='step'][value='confirm']"
+
+
+def confirm(page: Any, *, accept_terms: bool = True, early_start: bool = True) -> None:
+    """On the review page: tick the consents as asked and press the order button."""
+    see(page, CONFIRM_BUTTON)
+    if accept_terms:
+        page.check("[name='accept_terms']")
+    if early_start and page.locator("[name='early_start']").count():
+        page.check("[name='early_start']")
+    page.click(CONFIRM_BUTTON)
+    page.wait_for_load_state()
+
+
+def review_and_order(page: Any, **consents: bool) -> None:
+    """Send the form, then confirm the review (the terms accepted, an early start asked)."""
+    submit(page)
+    confirm(page, **consents)
 
 
 def order_id_of(page: Any) -> str:

@@ -11,7 +11,9 @@ import pytest
 
 from tests.e2e.customer_steps import (
     AXE,
+    CONFIRM_BUTTON,
     arrive_as,
+    confirm,
     fill_customer,
     not_ordering_from_home,
     see,
@@ -68,8 +70,15 @@ def test_customer_pages_have_no_serious_accessibility_violations(local_stack: An
     page.fill("[name='phone']", "070-123 45 67")
     page.fill("[name='current_number']", "08-123 456 78")
     page.fill("[name='current_operator']", "Gamla Telebolaget")
-    page.check("[name='accept_terms']")
     submit(page)
+    see(page, CONFIRM_BUTTON)
+    found["review"] = serious_violations(page)
+
+    page.click(CONFIRM_BUTTON)  # without accepting the terms
+    see(page, ".error-summary")
+    found["review with errors"] = serious_violations(page)
+
+    confirm(page)
     page.wait_for_url(re.compile(r".*/orders/ord_.*"))
     found["receipt"] = serious_violations(page)
 

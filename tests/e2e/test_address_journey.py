@@ -15,7 +15,16 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from tests.e2e.customer_steps import fill_customer, order_id_of, provider_order, see, shoot, submit
+from tests.e2e.customer_steps import (
+    CONFIRM_BUTTON,
+    confirm,
+    fill_customer,
+    order_id_of,
+    provider_order,
+    see,
+    shoot,
+    submit,
+)
 from tests.e2e.test_accessibility import serious_violations
 
 pytestmark = pytest.mark.e2e
@@ -91,6 +100,12 @@ def test_an_occupied_outlet_found_by_address_is_taken_over_with_consent(
     fill_customer(page)
     page.check("[name='forced_takeover']")
     submit(page)
+    # The review shows the address and the takeover, and the order waits for the confirm
+    see(page, CONFIRM_BUTTON)
+    see(page, "dd:has-text('Ja, jag flyttar in och tar över uttaget')")
+    see(page, "dd:has-text('Storgatan 5')")
+    found["review at the address"] = serious_violations(page)
+    confirm(page)
     page.wait_for_url(re.compile(r".*/orders/ord_.*\?t=.*"))
     see(page, "text=Tjänsteleverantören kontrollerar den")
     shoot(page, "address-4-receipt")

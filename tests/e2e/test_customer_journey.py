@@ -16,6 +16,7 @@ from tests.e2e.customer_steps import (
     order_id_of,
     provider_order,
     provider_orders,
+    review_and_order,
     see,
     shoot,
     submit,
@@ -51,10 +52,9 @@ def test_scenario_1_identified_deliverable_activated(local_stack: Any, page: Any
     assert page.input_value("[name='street_address']") == "Storgatan 1"
     shoot(page, "s1-4-form-error")
 
-    # When they correct it and send the order
+    # When they correct it, review the order and confirm it
     page.fill("[name='email']", "anna.svensson@example.se")
-    page.check("[name='accept_terms']")
-    submit(page)
+    review_and_order(page)
 
     # Then the receipt says the service is active, and the provider has the order
     page.wait_for_url(re.compile(r".*/orders/ord_.*\?t=.*"))
@@ -78,7 +78,7 @@ def test_scenario_2_identified_deliverable_refused(local_stack: Any, page: Any):
     page.click("a[href='/order/demo-tl-telefoni']")
     shoot(page, "s2-3-form")
     fill_customer(page, first_name="Bertil", last_name="Berg")
-    submit(page)
+    review_and_order(page)
 
     # Then the order is kept and the receipt says honestly that it cannot be activated yet
     page.wait_for_url(re.compile(r".*/orders/ord_.*"))
@@ -123,7 +123,7 @@ def test_scenario_4_not_identified_makes_no_city_network_call(local_stack: Any, 
     shoot(page, "s4-3-form")
     fill_customer(page, first_name="Cecilia", apartment_number="1102")
     page.fill("[name='set_top_boxes']", "2")
-    submit(page)
+    review_and_order(page)
 
     # Then the order is stored for manual handling, and the city network never heard of it
     page.wait_for_url(re.compile(r".*/orders/ord_.*"))
@@ -154,7 +154,7 @@ def test_the_pages_switch_to_english(local_stack: Any, page: Any):
     assert page.locator("html").get_attribute("lang") == "en"
     see(page, "text=handles the order manually")
     page.click("a[href='/order/demo-tl-internet-100']")
-    see(page, "button:has-text('Send the order')")
+    see(page, "button:has-text('Continue to review')")
     shoot(page, "en-3-form")
 
 
@@ -162,9 +162,14 @@ def test_double_submission_creates_one_order(local_stack: Any, page: Any):
     arrive_as(page, local_stack.app_url, "127.0.0.5", "dbl")
     page.click("a[href='/order/demo-tl-internet-100']")
     fill_customer(page, first_name="Dubbel")
+    submit(page)
+    page.check("[name='accept_terms']")
     before = len(provider_orders(local_stack.app_url, local_stack.api_key))
+    # The review's confirm, as the form would send it, twice
     body = page.evaluate(
-        "() => new URLSearchParams(new FormData(document.querySelector('form'))).toString()"
+        "() => { const f = new FormData(document.querySelector('form'));"
+        " f.append('step', 'confirm');"
+        " return new URLSearchParams(f).toString(); }"
     )
     action = local_stack.app_url + "/order/demo-tl-internet-100"
     headers = {"content-type": "application/x-www-form-urlencoded"}

@@ -27,7 +27,14 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.e2e.customer_steps import fill_customer, order_id_of, provider_order, see, shoot, submit
+from tests.e2e.customer_steps import (
+    fill_customer,
+    order_id_of,
+    provider_order,
+    review_and_order,
+    see,
+    shoot,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -132,7 +139,7 @@ def test_a_browser_orders_through_the_portal_hand_over_and_sees_it_activated(
     # When it orders
     page.click(f"a[href='/order/{OFFER}']")
     fill_customer(page)
-    submit(page)
+    review_and_order(page)
     page.wait_for_url(re.compile(r".*/orders/ord_.*\?t=.*"))
 
     # Then the receipt ends `activated` once the poller has read the network's order events

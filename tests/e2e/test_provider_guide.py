@@ -17,7 +17,7 @@ from typing import Any
 import requests
 
 from tests.e2e.conftest import GUIDE_DEMO_API_KEY
-from tests.e2e.customer_steps import arrive_as, fill_customer, order_id_of, submit
+from tests.e2e.customer_steps import arrive_as, fill_customer, order_id_of, review_and_order
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "provider-guide.md"
@@ -51,7 +51,8 @@ def test_the_provider_guide_examples_work_as_written(local_stack: Any, page: Any
         arrive_as(page, local_stack.app_url, "127.0.0.3", "guide")
         page.click("a[href*='/order/demo-tl-internet-100']")
         fill_customer(page)
-        submit(page)
+        review_and_order(page)
+        page.wait_for_url(re.compile(r".*/orders/ord_.*"))
         order_id = order_id_of(page)
         assert provider_order(local_stack.app_url, order_id)["activation"]["state"] == "refused"
 

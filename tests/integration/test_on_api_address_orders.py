@@ -37,7 +37,7 @@ from chalicelib.workers.network_events import sync_city_networks
 from infra.local.emulator_onapi import DEMO_CONFIG_PATH, OnApiEmulator, parse_config
 from tests.fakes import a_customer, wait_until
 from tests.integration.on_api_stores import STORES, adapters_on
-from tests.unit.web_fakes import Browser, hidden, location, valid_answers
+from tests.unit.web_fakes import Browser, hidden, location, review_and_confirm, valid_answers
 
 NETWORK = "demo-onapi"
 OK, TAKEN = "DEMO-ONAPI-OK", "DEMO-ONAPI-TAKEN"
@@ -264,7 +264,7 @@ def test_an_occupied_outlet_is_ordered_from_the_web_with_the_customers_consent(a
         assert "flyttar in" in refused.body.decode()
         # With it: stored awaiting the provider, the consent kept, still nothing ordered
         answers = valid_answers(forced_takeover="on")
-        placed = browser.post_form(f"/address/order/{OFFER}", {**answers, **fields})
+        placed = review_and_confirm(browser, f"/address/order/{OFFER}", {**answers, **fields})
         assert placed.status_code == 303, placed.body
     order_id = location(placed).split("/orders/", 1)[1].split("?", 1)[0]
     order = adapters.orders.get(order_id)

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from app import app
-from bench.journey import CUSTOMER, browser_at
+from bench.journey import CUSTOMER, browser_at, confirm_fields
 from chalicelib.adapters.secrets import StaticSecrets
 from chalicelib.composition import TEST_SECRETS, InMemoryAdapters, use
 from chalicelib.settings import Settings
@@ -137,12 +137,10 @@ def test_a_bounce_result_sent_to_another_return_url_identifies_nobody(stack):
     page = walk(attacker, f"{app_url}/identify/callback?{stolen.query}")
     form = attacker.get(f"{app_url}/order/demo-tl-internet-100", timeout=10)
     hidden = dict(_HIDDEN.findall(form.text))
-    posted = attacker.post(
-        f"{app_url}/order/demo-tl-internet-100",
-        data={**CUSTOMER, **hidden},
-        allow_redirects=False,
-        timeout=10,
-    )
+    url = f"{app_url}/order/demo-tl-internet-100"
+    review = attacker.post(url, data={**CUSTOMER, **hidden}, allow_redirects=False, timeout=10)
+    assert review.status_code == 200, review.text
+    posted = attacker.post(url, data=confirm_fields(review.text), allow_redirects=False, timeout=10)
 
     # Then the attacker is not identified: its order is a manual one, on no outlet
     assert "Vi har identifierat ditt uttag" not in page.text

@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from app import app
-from bench.journey import CUSTOMER, browser_at
+from bench.journey import CUSTOMER, browser_at, confirm_fields
 from chalicelib.adapters.secrets import StaticSecrets
 from chalicelib.composition import TEST_SECRETS, InMemoryAdapters, use
 from infra.local.appserver import AppServer
@@ -105,12 +105,10 @@ def hand_over_url(stack: Stack, browser: requests.Session) -> str:
 def order(stack: Stack, browser: requests.Session) -> requests.Response:
     form = browser.get(f"{stack.app_url}/order/{OFFER}", timeout=10)
     hidden = dict(_HIDDEN.findall(form.text))
-    return browser.post(
-        f"{stack.app_url}/order/{OFFER}",
-        data={**CUSTOMER, **hidden},
-        allow_redirects=False,
-        timeout=10,
-    )
+    url = f"{stack.app_url}/order/{OFFER}"
+    review = browser.post(url, data={**CUSTOMER, **hidden}, allow_redirects=False, timeout=10)
+    assert review.status_code == 200, review.text
+    return browser.post(url, data=confirm_fields(review.text), allow_redirects=False, timeout=10)
 
 
 def test_a_visitor_behind_a_known_access_is_identified_through_the_portal(stack: Stack):

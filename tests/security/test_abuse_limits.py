@@ -29,6 +29,8 @@ from tests.unit.web_fakes import (
     identified_browser,
     installed,
     location,
+    review_and_confirm,
+    reviewed,
     valid_answers,
 )
 
@@ -59,8 +61,9 @@ def ctx() -> Iterator[Ctx]:
 
 
 def order(browser: Browser, offer: str = OFFER) -> Any:
-    """Render the form and send it, as a browser does."""
-    return browser.post_form(f"/order/{offer}", {**valid_answers(), **open_form(browser, offer)})
+    """Render the form, send it and confirm the review, as a browser does."""
+    fields = {**valid_answers(), **open_form(browser, offer)}
+    return review_and_confirm(browser, f"/order/{offer}", fields)
 
 
 # --- (a) the submission id is the server's -----------------------------------------------
@@ -126,7 +129,7 @@ def test_a_submission_id_of_another_session_is_refused(ctx: Ctx) -> None:
 def test_a_spent_submission_id_never_orders_again(ctx: Ctx) -> None:
     # Given a form sent once
     browser = Browser(ctx.client, OUT_OF_RANGE)
-    fields = {**valid_answers(), **open_form(browser)}
+    fields = dict(reviewed(browser, f"/order/{OFFER}", {**valid_answers(), **open_form(browser)}))
     first = browser.post_form(f"/order/{OFFER}", fields)
     # When it is sent again at once, and again long after (the session long renewed)
     again = browser.post_form(f"/order/{OFFER}", fields)
@@ -183,7 +186,7 @@ def test_a_double_submit_at_the_limit_still_shows_its_receipt(ctx: Ctx) -> None:
     browser = identified_browser(ctx.client, ctx.world)
     for _ in range(ORDERS_PER_ACCESS - 1):
         order(browser)
-    fields = {**valid_answers(), **open_form(browser)}
+    fields = reviewed(browser, f"/order/{OFFER}", {**valid_answers(), **open_form(browser)})
     last = browser.post_form(f"/order/{OFFER}", fields)
     again = browser.post_form(f"/order/{OFFER}", fields)
     assert last.status_code == again.status_code == 303

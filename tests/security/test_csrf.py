@@ -35,6 +35,7 @@ from tests.unit.web_fakes import (
     installed,
     location,
     query_of,
+    reviewed,
     signed_callback,
     valid_answers,
 )
@@ -182,8 +183,21 @@ def test_token_failures_are_403(ctx: Ctx, attack: Attack) -> None:
 
 def test_the_genuine_post_stores_the_order_so_the_table_means_something(ctx: Ctx) -> None:
     browser = Browser(ctx.client, OUT_OF_RANGE)
-    assert post(browser, {**valid_answers(), **open_form(browser)}) == 303
+    confirm = reviewed(browser, f"/order/{OFFER}", {**valid_answers(), **open_form(browser)})
+    assert len(ctx.world.orders) == 0  # the review stores nothing
+    assert post(browser, confirm) == 303
     assert len(ctx.world.orders) == 1
+
+
+@pytest.mark.parametrize("csrf", [None, "", "forged"])
+def test_a_confirm_post_without_our_csrf_token_stores_nothing(ctx: Ctx, csrf: str | None) -> None:
+    browser = Browser(ctx.client, OUT_OF_RANGE)
+    confirm = reviewed(browser, f"/order/{OFFER}", {**valid_answers(), **open_form(browser)})
+    forged = [(n, v) for n, v in confirm if n != "csrf_token"]
+    if csrf is not None:
+        forged.append(("csrf_token", csrf))
+    assert post(browser, forged) == 403
+    ctx.nothing_happened()
 
 
 def test_the_session_cookie_is_http_only_and_same_site(ctx: Ctx) -> None:

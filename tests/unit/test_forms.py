@@ -57,7 +57,6 @@ def base_answers(**changes: str | None) -> dict[str, list[str]]:
         "street_address": "Storgatan 1",
         "postal_code": "123 45",
         "city": "Umeå",
-        "accept_terms": "on",
         "csrf_token": "token-from-the-page",
     }
     answers.update(changes)
@@ -219,8 +218,7 @@ def test_without_an_extension_there_are_two_fieldsets(telephony: ComposedForm) -
 def test_the_contract_field_names_are_all_there(definitions: FormDefinitions) -> None:
     base = {
         "first_name", "last_name", "personal_number", "email", "phone", "street_address",
-        "postal_code", "city", "apartment_number", "requested_date", "accept_terms",
-        "marketing_consent",
+        "postal_code", "city", "apartment_number", "requested_date", "marketing_consent",
     }  # fmt: skip
     expected = {
         "internet": base | {"router", "static_ip"},
@@ -267,8 +265,7 @@ def test_ui_hints_for_autofill_and_keyboards(internet: ComposedForm) -> None:
     assert internet.field("phone").inputmode == "tel"
     assert internet.field("email").widget == "email"
     assert internet.field("requested_date").widget == "date"
-    assert internet.field("accept_terms").widget == "checkbox"
-    assert internet.field("accept_terms").required
+    assert internet.field("marketing_consent").widget == "checkbox"
     assert not internet.field("apartment_number").required
     assert internet.field("router").widget == "radio"
     assert [o.value for o in internet.field("router").options] == ["rent", "buy", "own"]
@@ -586,14 +583,14 @@ def test_a_year_ahead_of_29_february_is_28_february() -> None:
     assert requested_date_bounds(date(2028, 2, 29)) == (date(2028, 2, 29), date(2029, 2, 28))
 
 
-@pytest.mark.parametrize("accept_terms", [None, "", "off"])
-def test_the_terms_must_be_accepted(internet: ComposedForm, accept_terms: str | None) -> None:
-    result = rejected(internet, base_answers(accept_terms=accept_terms, router="rent"))
-    assert result.errors == {
-        "accept_terms": FieldError(
-            "Du måste godkänna villkoren", "You must accept the terms and conditions"
-        )
-    }
+def test_the_terms_are_not_accepted_in_the_form_but_on_the_review_page(
+    internet: ComposedForm,
+) -> None:
+    # The form has no blind "I accept the terms": the review step (web/review.py) shows
+    # the provider's terms and asks there; its fields are the web's, ignored here.
+    assert "accept_terms" not in internet.field_names
+    raw = base_answers(router="rent", accept_terms="on", early_start="on", step="confirm")
+    assert isinstance(validate_submission(internet, raw, TODAY), FormAccepted)
 
 
 def test_marketing_consent_is_true_only_when_ticked(internet: ComposedForm) -> None:
@@ -808,7 +805,6 @@ def test_rejected_forms_keep_the_answers_for_re_rendering(internet: ComposedForm
     assert result.values["first_name"] == "Anna"
     assert result.values["email"] == "not-an-email"
     assert result.values["marketing_consent"] == "on"
-    assert result.values["accept_terms"] == "on"
     assert "csrf_token" not in result.values
 
 
@@ -824,7 +820,7 @@ def test_an_empty_submission_lists_every_required_field(internet: ComposedForm) 
     result = rejected(internet, {})
     assert set(result.errors) == {
         "first_name", "last_name", "personal_number", "email", "phone", "street_address",
-        "postal_code", "city", "accept_terms", "router",
+        "postal_code", "city", "router",
     }  # fmt: skip
 
 

@@ -59,7 +59,6 @@ VALID_ANSWERS = {
     "street_address": "Storgatan 1",
     "postal_code": "123 45",
     "city": "Umeå",
-    "accept_terms": "on",
     "router": "rent",
     "directory_listing": "unlisted",
 }

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from html import unescape
 from urllib.parse import quote
 
@@ -15,6 +16,7 @@ from chalice.test import Client
 
 from app import app
 from chalicelib.domain.addresses import ListedAccess
+from chalicelib.domain.clock import today_in_sweden
 from chalicelib.domain.models import ON_API, ActivationState, CityNetwork
 from chalicelib.web.address_choice import choice_token
 from chalicelib.web.session import decode_session
@@ -29,6 +31,8 @@ from tests.unit.web_fakes import (
     installed,
     location,
     not_deliverable,
+    review_and_confirm,
+    reviewed,
     valid_answers,
 )
 
@@ -101,7 +105,14 @@ def open_address_form(browser: Browser, offer_id: str = OFFER) -> tuple[str, dic
 
 
 def post_address_order(browser: Browser, fields: dict[str, str], offer_id: str = OFFER, **more):
+    """The form's own POST (what the review step answers, or a refusal)."""
     return browser.post_form(f"/address/order/{offer_id}", {**valid_answers(**more), **fields})
+
+
+def order_by_address(browser: Browser, fields: dict[str, str], offer_id: str = OFFER, **more):
+    """The form sent, reviewed and confirmed: the confirm POST's response."""
+    path = f"/address/order/{offer_id}"
+    return review_and_confirm(browser, path, {**valid_answers(**more), **fields})
 
 
 # --- the search -------------------------------------------------------------------------------
@@ -199,7 +210,7 @@ def test_an_order_by_address_is_awaiting_the_provider_and_nothing_is_ordered(cli
     assert 'action="/address/order/adr-tl-internet-100"' in page
     assert 'name="forced_takeover"' not in page
 
-    response = post_address_order(browser, fields)
+    response = order_by_address(browser, fields)
 
     assert response.status_code == 303, response.body
     [order] = world.orders
@@ -253,8 +264,10 @@ def test_an_address_order_without_csrf_or_with_a_foreign_submission_id_stores_no
 def test_a_double_post_of_an_address_order_stores_one_order(client, world):
     browser = Browser(client, OUT_OF_RANGE)
     _, fields = open_address_form(browser)
-    first = post_address_order(browser, fields)
-    second = post_address_order(browser, fields)
+    confirm = reviewed(browser, f"/address/order/{OFFER}", {**valid_answers(), **fields})
+    first = browser.post_form(f"/address/order/{OFFER}", confirm)
+    second = browser.post_form(f"/address/order/{OFFER}", confirm)
+    assert first.status_code == second.status_code == 303
     assert location(first) == location(second)
     assert len(world.orders) == 1
 
@@ -298,7 +311,7 @@ def test_an_occupied_outlet_asks_whether_the_customer_takes_it_over(client, worl
     assert world.orders == []
 
     # With it: ordered, the consent kept with the order
-    response = post_address_order(browser, fields, forced_takeover="on")
+    response = order_by_address(browser, fields, forced_takeover="on")
     assert response.status_code == 303, response.body
     [order] = world.orders
     assert order.forced_takeover is True
@@ -308,7 +321,7 @@ def test_an_occupied_outlet_asks_whether_the_customer_takes_it_over(client, worl
 def test_a_consent_where_no_takeover_is_needed_is_not_kept(client, world):
     browser = Browser(client, OUT_OF_RANGE)
     _, fields = open_address_form(browser)
-    post_address_order(browser, fields, forced_takeover="on")
+    order_by_address(browser, fields, forced_takeover="on")
     [order] = world.orders
     assert order.forced_takeover is False
 
@@ -324,11 +337,43 @@ def test_an_identified_visitor_at_an_occupied_outlet_is_asked_too(client, world)
     assert refused.status_code == 409
     assert world.orders == [] and world.city_network.orders_made() == 0
 
-    response = browser.post_form(
-        "/order/tl-internet-100", {**valid_answers(forced_takeover="on"), **fields}
+    response = review_and_confirm(
+        browser, "/order/tl-internet-100", {**valid_answers(forced_takeover="on"), **fields}
     )
     assert response.status_code == 303, response.body
     [order] = world.orders
     assert order.forced_takeover is True and order.identified_by == "bounce"
     # The consent went to the city network with the order
     assert world.city_network.takeovers == [True]
+
+
+# --- the review step --------------------------------------------------------------------------
+
+
+def test_an_address_order_is_reviewed_with_the_address_and_confirmed_with_the_terms(client, world):
+    browser = Browser(client, OUT_OF_RANGE)
+    _, fields = open_address_form(browser)
+    path = f"/address/order/{OFFER}"
+
+    review = post_address_order(browser, fields)
+    assert review.status_code == 200
+    page = review.body.decode()
+    assert "Beställ med betalningsskyldighet" in page
+    assert hidden(page, "choice") == fields["choice"]
+    assert "Storgatan 3, lgh 1101, 123 45 Demostad" in page
+    assert world.orders == []
+
+    # Without the terms accepted: the review again, nothing stored
+    refused = browser.post_form(path, reviewed(browser, path, {**valid_answers(), **fields},
+                                               accept_terms=False))  # fmt: skip
+    assert refused.status_code == 422 and world.orders == []
+    assert hidden(refused.body.decode(), "choice") == fields["choice"]
+
+    # Accepted, no early start: stored awaiting the provider, to start on day 15
+    placed = review_and_confirm(browser, path, {**valid_answers(), **fields}, early_start=False)
+    assert placed.status_code == 303, placed.body
+    [order] = world.orders
+    assert order.agreement is not None and order.agreement.early_start_requested is False
+    day_15 = today_in_sweden(world.adapters.clock) + timedelta(days=15)
+    assert order.requested_date == order.activation.requested_date == day_15
+    assert order.activation.state == ActivationState.AWAITING_PROVIDER

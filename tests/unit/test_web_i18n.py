@@ -124,7 +124,7 @@ def test_lang_parameter_switches_and_is_remembered(client: Client):
     # later pages without the parameter stay English, even for a Swedish browser
     page = browser.get("/order/tl-tv", headers={"accept-language": "sv"}).body.decode()
     assert '<html lang="en">' in page
-    assert "Send the order" in page
+    assert "Continue to review" in page
     assert '<html lang="sv">' in browser.get("/offers?lang=sv").body.decode()
 
 

@@ -17,10 +17,13 @@ from tests.unit.web_fakes import (
     World,
     build_world,
     hidden,
+    hidden_inputs,
     identified_browser,
     installed,
     location,
     not_deliverable,
+    review_and_confirm,
+    reviewed,
     valid_answers,
 )
 
@@ -59,8 +62,11 @@ def form_token_for(browser: Browser, world: World, offer_id: str) -> str:
 
 
 def submit(browser: Browser, offer_id: str = OFFER, **overrides: str):
+    """The form sent, reviewed and confirmed (the terms accepted, an early start asked)."""
     tokens = open_form(browser, offer_id)
-    return browser.post_form(f"/order/{offer_id}", {**valid_answers(**overrides), **tokens})
+    return review_and_confirm(
+        browser, f"/order/{offer_id}", {**valid_answers(**overrides), **tokens}
+    )
 
 
 # --- scenario 1 and 2 ---------------------------------------------------------------------
@@ -256,8 +262,11 @@ def test_form_composes_base_category_and_extension_fieldsets(client: Client):
 
 def test_invalid_answers_re_render_the_form_with_a_summary_and_kept_values(client: Client, world):
     browser = Browser(client, OUT_OF_RANGE)
+    tokens = open_form(browser)
 
-    response = submit(browser, email="inte-en-adress", postal_code="12")
+    response = browser.post_form(
+        f"/order/{OFFER}", {**valid_answers(email="inte-en-adress", postal_code="12"), **tokens}
+    )
 
     assert response.status_code == 422
     page = response.body.decode()
@@ -302,7 +311,7 @@ def test_csrf_token_of_another_session_is_refused(client: Client, world: World):
 def test_double_post_creates_exactly_one_order(client: Client, world: World):
     browser = Browser(client, OUT_OF_RANGE)
     tokens = open_form(browser)
-    body = {**valid_answers(), **tokens}
+    body = reviewed(browser, f"/order/{OFFER}", {**valid_answers(), **tokens})
 
     first = browser.post_form(f"/order/{OFFER}", body)
     second = browser.post_form(f"/order/{OFFER}", body)
@@ -315,7 +324,7 @@ def test_double_post_creates_exactly_one_order(client: Client, world: World):
 def test_double_post_for_identified_visitor_orders_the_activation_once(client: Client, world):
     browser = identified_browser(client, world)
     tokens = open_form(browser)
-    body = {**valid_answers(), **tokens}
+    body = reviewed(browser, f"/order/{OFFER}", {**valid_answers(), **tokens})
     browser.post_form(f"/order/{OFFER}", body)
     browser.post_form(f"/order/{OFFER}", body)
     assert len(world.orders) == 1
@@ -447,10 +456,27 @@ def test_a_form_body_in_another_charset_is_a_400_page_and_nothing_is_stored(
 )
 def test_a_form_body_declared_utf_8_is_read(client: Client, world: World, content_type: str):
     browser = Browser(client, OUT_OF_RANGE)
-    response = post_body(browser, valid_body(browser, city="Umeå"), content_type)
+    review = post_body(browser, valid_body(browser, city="Umeå"), content_type)
+    assert review.status_code == 200, review.body
+    assert "Umeå" in review.body.decode()
+    confirm = [*hidden_inputs(review.body.decode()), ("step", "confirm"), ("accept_terms", "on")]
+    response = post_body(browser, urlencode(confirm).encode(), content_type)
     assert response.status_code == 303, response.body
     [order] = world.orders
     assert order.customer.city == "Umeå"
+
+
+@pytest.mark.parametrize(("name", "value"), [("accept_terms", "on"), ("step", "confirm")])
+def test_a_review_field_sent_twice_on_confirm_is_a_400_page_and_nothing_is_stored(
+    client: Client, world: World, name: str, value: str
+):
+    browser = Browser(client, OUT_OF_RANGE)
+    confirm = reviewed(browser, f"/order/{OFFER}", {**valid_answers(), **open_form(browser)})
+
+    response = browser.post_form(f"/order/{OFFER}", [*confirm, (name, value)])
+
+    assert response.status_code == 400
+    assert world.orders == []
 
 
 def test_a_form_body_declaring_more_than_one_media_type_is_a_400(client: Client, world: World):
@@ -460,7 +486,7 @@ def test_a_form_body_declaring_more_than_one_media_type_is_a_400(client: Client,
     assert world.orders == []
 
 
-@pytest.mark.parametrize("name", ["first_name", "email", "accept_terms", "router", "lang"])
+@pytest.mark.parametrize("name", ["first_name", "email", "router", "lang"])
 def test_a_field_sent_twice_is_a_400_page_and_nothing_is_stored(
     client: Client, world: World, name: str
 ):

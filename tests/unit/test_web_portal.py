@@ -31,6 +31,7 @@ from tests.unit.web_fakes import (
     portal_hand_over,
     portal_path,
     query_of,
+    review_and_confirm,
     signed_callback,
     valid_answers,
 )
@@ -131,7 +132,9 @@ def test_an_order_after_the_hand_over_is_identified_by_the_portal(client: Client
     form = browser.get("/order/onapi-tl-internet-100").body.decode()
     tokens = {n: hidden(form, n) for n in ("csrf_token", "submission_id")}
 
-    response = browser.post_form("/order/onapi-tl-internet-100", {**valid_answers(), **tokens})
+    response = review_and_confirm(
+        browser, "/order/onapi-tl-internet-100", {**valid_answers(), **tokens}
+    )
 
     assert response.status_code == 303, response.body
     [order] = world.orders
@@ -146,7 +149,7 @@ def test_an_order_after_a_bounce_is_identified_by_the_bounce(client: Client, wor
     browser.get(callback_path(signed_callback(nonce)))
     form = browser.get("/order/tl-internet-100").body.decode()
     tokens = {n: hidden(form, n) for n in ("csrf_token", "submission_id")}
-    browser.post_form("/order/tl-internet-100", {**valid_answers(), **tokens})
+    review_and_confirm(browser, "/order/tl-internet-100", {**valid_answers(), **tokens})
     [order] = world.orders
     assert order.identified_by == "bounce"
 

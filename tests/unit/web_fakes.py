@@ -3,6 +3,7 @@ server that answers or not) and a tiny cookie-keeping browser."""
 
 from __future__ import annotations
 
+import html
 import re
 import time
 from collections.abc import Iterator
@@ -55,6 +56,7 @@ __all__ = [
     "build_world",
     "callback_path",
     "hidden",
+    "hidden_inputs",
     "identified_browser",
     "installed",
     "location",
@@ -62,6 +64,8 @@ __all__ = [
     "portal_hand_over",
     "portal_path",
     "query_of",
+    "review_and_confirm",
+    "reviewed",
     "signed_callback",
     "valid_answers",
 ]
@@ -286,6 +290,43 @@ def hidden(page_html: str, name: str) -> str:
     return match.group(1)
 
 
+_HIDDEN_INPUT = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+
+
+def hidden_inputs(page_html: str) -> list[tuple[str, str]]:
+    """Every hidden input of a page, in order, as a browser would post them."""
+    return [(name, html.unescape(value)) for name, value in _HIDDEN_INPUT.findall(page_html)]
+
+
+def reviewed(
+    browser: Browser,
+    path: str,
+    fields: dict[str, Any],
+    *,
+    accept_terms: bool = True,
+    early_start: bool = True,
+    **kwargs: Any,
+) -> list[tuple[str, str]]:
+    """Send an order form as a customer does: its POST must show the review page (200);
+    the fields that page's own form sends with step=confirm, the consents ticked as asked
+    (early_start only where the page asks it)."""
+    review = browser.post_form(path, fields, **kwargs)
+    assert review.status_code == 200, review.body
+    page = review.body.decode()
+    assert 'name="step" value="confirm"' in page, "not the review page"
+    confirm = [*hidden_inputs(page), ("step", "confirm")]
+    if accept_terms:
+        confirm.append(("accept_terms", "on"))
+    if early_start and 'name="early_start"' in page:
+        confirm.append(("early_start", "on"))
+    return confirm
+
+
+def review_and_confirm(browser: Browser, path: str, fields: dict[str, Any], **kwargs: Any) -> Any:
+    """The form sent, reviewed and confirmed (reviewed()); the confirm POST's response."""
+    return browser.post_form(path, reviewed(browser, path, fields, **kwargs))
+
+
 def valid_answers(**overrides: str) -> dict[str, str]:
     answers = {
         "first_name": "Anna",
@@ -296,7 +337,6 @@ def valid_answers(**overrides: str) -> dict[str, str]:
         "street_address": "Storgatan 1",
         "postal_code": "123 45",
         "city": "Storstad",
-        "accept_terms": "on",
         "router": "rent",
     }
     answers.update(overrides)

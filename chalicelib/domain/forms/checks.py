@@ -47,7 +47,7 @@ def check_form_definitions(definitions: FormDefinitions) -> None:
     customer_fields = set(Customer.model_fields)
     if base_fields - BASE_NOT_CUSTOMER != customer_fields:
         raise FormDefinitionError(
-            "base form fields must be the Customer fields plus accept_terms and requested_date"
+            "base form fields must be the Customer fields plus requested_date"
         )
     for category in definitions.categories:
         compose_form(definitions, category, None)

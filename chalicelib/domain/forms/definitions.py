@@ -19,9 +19,14 @@ EXTENSION_FIELDSET = "extension"
 # Posted by the web form itself, not answers: ignored rather than reported as unknown. The
 # takeover question (domain/takeover.py) and the access chosen by address
 # (web/address_choice.py) are the form's own too.
-RESERVED_FIELDS = frozenset({"csrf_token", "submission_id", "lang", "forced_takeover", "choice"})
+# The review step's own fields (step, accept_terms, early_start: web/review.py) are reserved
+# too: the terms are accepted on the review page, where they are shown, not in the form.
+RESERVED_FIELDS = frozenset(
+    {"csrf_token", "submission_id", "lang", "forced_takeover", "choice"}
+    | {"step", "accept_terms", "early_start"}
+)
 # Base-form answers that are not part of the stored Customer.
-BASE_NOT_CUSTOMER = frozenset({"accept_terms", "requested_date"})
+BASE_NOT_CUSTOMER = frozenset({"requested_date"})
 
 ValueType = Literal["string", "boolean", "integer"]
 
