@@ -51,6 +51,12 @@ NOTIFICATION_RETRIES = RetrySchedule(waits_s=(10, 60, 300, 900, 1800, 3600, 3 * 
 CLAIM_FOR = timedelta(minutes=5)
 # Longer than a queue message can live (14 days), so no duplicate finds the mark gone.
 SENT_KEPT_FOR = timedelta(days=30)
+# The confirmation of an order whose first activation call is still under way (the
+# customer's own request makes it, within the city network's deadline) waits this long at
+# most for its outcome, looking every few seconds, so the mail tells it; an outcome that
+# comes later gets its own update.
+CONFIRMATION_WAITS_FOR = timedelta(seconds=20)
+CONFIRMATION_LOOK_EVERY_S = 2
 
 Language = Literal["sv", "en"]
 
@@ -299,8 +305,8 @@ def send_notification(
     message: NotificationMessage, deps: NotificationDeps, composer: MailComposer
 ) -> str:
     """Send `message`'s mail unless it was sent. Returns what happened, for the log:
-    "sent", "duplicate", "in_progress", "retry", "dead_letter", "deferred", "told",
-    "unchanged" or "unknown". Raises only when the store or queue is down (the message
+    "sent", "duplicate", "in_progress", "retry", "dead_letter", "deferred", "waiting",
+    "told", "unchanged" or "unknown". Raises only when the store or queue is down (the message
     then comes back)."""
     now = deps.clock.now()
     wait = still_waiting(message.not_before, now)
@@ -325,6 +331,9 @@ def send_notification(
             return "told"
     elif message.kind in (MailKind.WITHDRAWAL, MailKind.CANCELLATION):
         subject_order = event.order_snapshot or order
+    elif _first_call_under_way(subject_order, event, now):
+        deps.notification_queue.send(message, delay_seconds=CONFIRMATION_LOOK_EVERY_S)
+        return "waiting"
     # The confirmation tells the order as stored now: never earlier than its event, and
     # with the outcome of the activation the customer's own request already made.
 
@@ -347,6 +356,12 @@ def send_notification(
     if message.kind == MailKind.CONFIRMATION and subject_order.activation.state in OUTCOMES:
         deps.tokens.claim(told_key(order.id, subject_order.activation), now + SENT_KEPT_FOR, {})
     return "sent"
+
+
+def _first_call_under_way(order: Order, event: OrderEvent, now: datetime) -> bool:
+    """Still `pending` as created (no reply recorded, not even a transient one) and young."""
+    pending = order.activation.state == ActivationState.PENDING
+    return pending and order.version == 1 and now - event.at < CONFIRMATION_WAITS_FOR
 
 
 def _was_sent(key: str, deps: NotificationDeps) -> bool:

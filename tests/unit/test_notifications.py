@@ -543,3 +543,46 @@ def test_dev_mail_is_a_plain_404_outside_the_local_stage(stage):
         use(None)
     assert response.status_code == 404
     assert response.json_body == {"error": {"code": "not_found", "message": "no such resource"}}
+
+
+def test_the_confirmation_waits_briefly_for_the_first_activation_call_under_way(
+    deps, composer, clock
+):
+    # Given an order stored `pending` whose first call has not answered yet (no reply
+    # recorded: the customer's request is still making it)
+    order = place_with_agreement(
+        an_order(city_network_id="test-stadsnat"), None, deps, an_agreement()
+    )
+    stored = deps.orders.get(order.id)
+    created = next(
+        e for e in deps.orders.list_events(order.id) if e.kind == OrderEventKind.ORDER_CREATED
+    )
+    under_way = stored.model_copy(
+        update={"activation": stored.activation.model_copy(update={"state": "pending"})}
+    )
+    deps = deps.replaced(orders=_Fixed(deps.orders, under_way))
+    message = notification_for(created)
+    assert message is not None
+    # When the confirmation comes: it looks again in a few seconds, sending nothing
+    assert send_notification(message, deps, composer) == "waiting"
+    [(again, delay)] = deps.notification_queue.take()  # type: ignore[attr-defined]
+    assert (again, delay) == (message, 2)
+    assert mails(deps) == []
+    # Then, the wait over, it tells what it knows
+    clock.advance(seconds=21)
+    assert send_notification(message, deps, composer) == "sent"
+    assert "Aktiveringen pågår." in mails(deps)[0].text
+
+
+@dataclass
+class _Fixed:
+    """An order store that reads one order as `order`."""
+
+    inner: object
+    order: object
+
+    def get(self, order_id: str) -> object:
+        return self.order
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
