@@ -278,10 +278,14 @@ def mail_facts(
         agreement=order.agreement,
         tracking_url=tracking_url,
         status_to=event.status_to,
-        withdrawn_at=order.withdrawal.at
-        if order.withdrawal
-        else (event.at if event.kind == OrderEventKind.WITHDRAWN else None),
+        withdrawn_at=_withdrawn_at(order, event),
     )
+
+
+def _withdrawn_at(order: Order, event: OrderEvent) -> datetime | None:
+    if order.withdrawal is not None:
+        return order.withdrawal.at
+    return event.at if event.kind == OrderEventKind.WITHDRAWN else None
 
 
 def compose(
