@@ -42,9 +42,11 @@ def mime_message(mail: Mail, sender: str, at: Any) -> bytes:
     message["Subject"] = mail.subject
     message["Date"] = format_datetime(at)
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    # Quoted-printable: the message stays 7-bit ASCII whatever the language.
+    message.set_content(mail.text, cte="quoted-printable")
+    message.add_alternative(mail.html, subtype="html", cte="quoted-printable")
+    # After the content: setting it replaces every Content-* header.
     message["Content-Language"] = mail.language
-    message.set_content(mail.text)
-    message.add_alternative(mail.html, subtype="html")
     return message.as_bytes()
 
 
