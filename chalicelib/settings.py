@@ -29,12 +29,22 @@ class Settings:
     table_name: str = field(default="stadsnatsfabriken", metadata={"env": "TABLE_NAME"})
     activation_queue_url: str = field(default="", metadata={"env": "ACTIVATION_QUEUE_URL"})
     webhook_queue_url: str = field(default="", metadata={"env": "WEBHOOK_QUEUE_URL"})
+    notification_queue_url: str = field(default="", metadata={"env": "NOTIFICATION_QUEUE_URL"})
+    # Where a mail goes after its retries (the notification worker puts it there itself).
+    notification_dlq_url: str = field(default="", metadata={"env": "NOTIFICATION_DLQ_URL"})
     # Names the SQS event sources are declared with (Chalice reads them at import).
     activation_queue_name: str = field(
         default="stadsnatsfabriken-activation", metadata={"env": "ACTIVATION_QUEUE_NAME"}
     )
     webhook_queue_name: str = field(
         default="stadsnatsfabriken-webhook", metadata={"env": "WEBHOOK_QUEUE_NAME"}
+    )
+    notification_queue_name: str = field(
+        default="stadsnatsfabriken-notification", metadata={"env": "NOTIFICATION_QUEUE_NAME"}
+    )
+    # The From of every customer mail: an SES identity the notification worker may send as.
+    mail_sender: str = field(
+        default="no-reply@stadsnatsfabriken.se", metadata={"env": "MAIL_SENDER"}
     )
     # Known only once the table exists: the deployment sets it; the local stack feeds the
     # relay itself (infra/local/streams.py).
@@ -68,6 +78,7 @@ class Settings:
     )
     # Name of the secret that signs sessions, cursors and receipt tokens.
     app_secret_ref: str = field(default="app/signing-key", metadata={"env": "APP_SECRET_REF"})
+    # Where the customer web is reached from outside: the links in mails start with it.
     public_base_url: str | None = field(default=None, metadata={"env": "PUBLIC_BASE_URL"})
     # Secrets from SSM Parameter Store under this prefix; unset: SECRET_<NAME> variables.
     secrets_ssm_prefix: str | None = field(default=None, metadata={"env": "SECRETS_SSM_PREFIX"})

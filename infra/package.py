@@ -156,6 +156,7 @@ def check_names(template: Template, stage: str, environment: dict[str, str]) -> 
         "TABLE_NAME": resources["Table"]["Properties"]["TableName"],
         "ACTIVATION_QUEUE_NAME": resources["ActivationQueue"]["Properties"]["QueueName"],
         "WEBHOOK_QUEUE_NAME": resources["WebhookQueue"]["Properties"]["QueueName"],
+        "NOTIFICATION_QUEUE_NAME": resources["NotificationQueue"]["Properties"]["QueueName"],
     }
     for variable, name in expected.items():
         resolved = name["Fn::Sub"].replace("${Stage}", stage)
@@ -164,6 +165,13 @@ def check_names(template: Template, stage: str, environment: dict[str, str]) -> 
                 f".chalice/config.json stage {stage}: {variable} is "
                 f"{environment.get(variable)!r}, the template creates {resolved!r}"
             )
+    identity = str(template["Parameters"]["MailSenderIdentity"]["Default"])
+    sender = environment.get("MAIL_SENDER", "")
+    if sender != identity and sender.rpartition("@")[2] != identity:
+        raise PackagingError(
+            f"stage {stage}: MAIL_SENDER {sender!r} is not the SES identity {identity!r} "
+            "the notification worker may send as"
+        )
     prefix = f"/stadsnatsfabriken/{stage}"
     if environment.get("SECRETS_SSM_PREFIX") != prefix:
         raise PackagingError(
@@ -198,10 +206,18 @@ def run_chalice_package(stage: str, merge_path: Path, out: Path) -> None:
 
 
 def compile_templates() -> list[str]:
+    """The web's HTML templates, then the mails' plain-text ones (their own Environment,
+    which also compiles the HTML macro files they import, unescaped)."""
+    from chalicelib.web.mail import TEXT_IMPORTS, build_text_environment
     from chalicelib.web.rendering import build_environment
     from chalicelib.web.template_cache import write_template_cache
 
-    return write_template_cache(build_environment(write_cache=True))
+    names = write_template_cache(build_environment(write_cache=True))
+    text = build_text_environment(write_cache=True)
+    names += write_template_cache(text, extensions=("txt",), empty_first=False)
+    for name in TEXT_IMPORTS:
+        text.get_template(name)
+    return [*names, *TEXT_IMPORTS]
 
 
 def keep_only_our_locale_data(zip_path: Path) -> None:

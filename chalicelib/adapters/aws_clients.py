@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Literal
 
-Service = Literal["dynamodb", "sqs"]
+Service = Literal["dynamodb", "sqs", "sesv2"]
 
 _lock = threading.Lock()
 _clients: dict[tuple[Service, AwsConnection], Any] = {}

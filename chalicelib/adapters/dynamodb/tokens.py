@@ -80,3 +80,24 @@ class DynamoDBOneTimeTokens:
             )
         except client.exceptions.ConditionalCheckFailedException:
             raise NotFound("token not claimed or expired") from None
+
+    def keep(self, key: str, value: dict[str, Any], expires_at: datetime) -> None:
+        client = self._client()
+        try:
+            client.update_item(
+                TableName=self._table,
+                Key=self._key(key),
+                UpdateExpression="SET val = :val, #ttl = :until",
+                ConditionExpression="attribute_exists(pk) AND #ttl > :now",
+                ExpressionAttributeNames={"#ttl": TTL_ATTRIBUTE},
+                ExpressionAttributeValues={
+                    ":val": s(json.dumps(value)),
+                    ":until": n(expiry_epoch(expires_at)),
+                    ":now": self._now(),
+                },
+            )
+        except client.exceptions.ConditionalCheckFailedException:
+            raise NotFound("token not claimed or expired") from None
+
+    def release(self, key: str) -> None:
+        self._client().delete_item(TableName=self._table, Key=self._key(key))

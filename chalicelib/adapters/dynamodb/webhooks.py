@@ -182,8 +182,10 @@ class DynamoDBWebhookStore:
 
 def outbox_event(new_image: Item | None) -> OrderEvent | None:
     """The order event in a stream record's NEW_IMAGE if it is news for the relay (it
-    announces a webhook, or carries an activation intent); None for every other item
-    (orders, tokens, deliveries ... share the table and the stream)."""
+    announces a webhook, carries an activation intent, or gives the customer a mail); None
+    for every other item (orders, tokens, deliveries ... share the table and the stream)."""
+    from chalicelib.domain.notifications import mail_kind_for
+
     if not new_image:
         return None
     sk = new_image.get("sk", {}).get("S", "")
@@ -191,4 +193,5 @@ def outbox_event(new_image: Item | None) -> OrderEvent | None:
     if not sk.startswith(EVENT_PREFIX) or doc is None:
         return None
     event = OrderEvent.model_validate_json(doc)
-    return event if event.webhook_type is not None or event.activation_intent else None
+    news = event.webhook_type is not None or event.activation_intent
+    return event if news or mail_kind_for(event) is not None else None

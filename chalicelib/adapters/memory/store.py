@@ -314,6 +314,16 @@ class InMemoryOneTimeTokens:
                 raise NotFound("token not claimed or expired")
             self._tokens[key] = (entry[0], _copy(value))
 
+    def keep(self, key: str, value: dict[str, Any], expires_at: datetime) -> None:
+        with self._lock:
+            if self._live(key) is None:
+                raise NotFound("token not claimed or expired")
+            self._tokens[key] = (expiry_epoch(expires_at), _copy(value))
+
+    def release(self, key: str) -> None:
+        with self._lock:
+            self._tokens.pop(key, None)
+
 
 __all__ = [
     "InMemoryApiKeyStore",
