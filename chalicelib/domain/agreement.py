@@ -82,4 +82,5 @@ def build_agreement(
         early_start_requested=early_start,
         early_start_requested_at=accepted_at if early_start else None,
         review_text_sha256=review_text_sha256,
+        offer_version=offer.version,
     )

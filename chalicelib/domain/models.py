@@ -144,6 +144,18 @@ class Campaign(Frozen):
 
     monthly_price_sek: int = Field(ge=0)
     months: int = Field(ge=1, le=MAX_BINDING_MONTHS)
+    # A code the customer types on the form to get the campaign price; None: everyone gets
+    # it. Only orders placed from `valid_from` up to and including `valid_to` (Swedish days)
+    # get it (domain/campaigns.py).
+    code: str | None = Field(default=None, pattern=r"^[A-Z0-9][A-Z0-9-]{2,31}$")
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _valid_period(self) -> Campaign:
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValueError("valid_to is before valid_from")
+        return self
 
 
 class PriceTerms(Frozen):
@@ -167,6 +179,12 @@ class Offer(PriceTerms):
     # Speeds as the contract summary states them (optional: not every service has one).
     download_mbit: int | None = Field(default=None, ge=1, le=100_000)
     upload_mbit: int | None = Field(default=None, ge=1, le=100_000)
+    # Every change is a new version (provider self-service); a version with `valid_from` in
+    # the future waits, the one before it stays in force until then. A retired offer takes
+    # no new orders; orders placed earlier keep the version in their agreement.
+    version: int = Field(default=1, ge=1)
+    valid_from: dt.datetime | None = None
+    retired: bool = False
 
     def price_terms(self) -> PriceTerms:
         return PriceTerms.model_validate(self.model_dump(include=set(PriceTerms.model_fields)))
@@ -319,8 +337,11 @@ class Agreement(Frozen):
     early_start_requested: bool = False
     early_start_requested_at: dt.datetime | None = None
     review_text_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    # A campaign code the customer typed, and the price it gave (provider self-service).
+    # A campaign code the customer typed, and the price it gave (provider self-service):
+    # the campaign it gave is in `price`.
     campaign_code: str | None = None
+    # The offer version the order was placed under (None before offers were versioned).
+    offer_version: int | None = None
 
 
 class Withdrawal(Frozen):

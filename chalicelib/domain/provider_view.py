@@ -119,6 +119,9 @@ class AgreementView(BaseModel):
         description="SHA-256 of the review page's visible text, whitespace normalised."
     )
     campaign_code: str | None = Field(description="A campaign code the customer typed; null.")
+    offer_version: int | None = Field(
+        default=None, description="The version of your offer the order was placed under."
+    )
 
     @classmethod
     def from_agreement(cls, agreement: Agreement) -> Self:
