@@ -587,13 +587,10 @@ def test_the_notification_worker_sends_mail_only_as_the_sender_identity(packaged
     role = role_of(packaged.resources["SendNotifications"])
     allowed = grants(packaged, role)
     ses = {(action, resource) for action, resource in allowed if action.startswith("ses:")}
-    assert ses == {
-        (
-            "ses:SendEmail",
-            "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}"
-            ":identity/${MailSenderIdentity}",
-        )
-    }
+    identity = (
+        "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${MailSenderIdentity}"
+    )
+    assert ses == {("ses:SendEmail", identity), ("ses:SendRawEmail", identity)}
     table = {action for action, resource in allowed if resource == "${Table.Arn}"}
     assert table == {
         "dynamodb:GetItem",
