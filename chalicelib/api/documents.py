@@ -27,9 +27,9 @@ from .orders import IDEMPOTENCY_KEY
 from .registry import BODY_ERRORS, api, json_response
 from .schemas import In, Out, _printable_text
 
-# A text of MAX_TEXT_CHARACTERS characters, even of four-byte ones, fits; JSON-escaped
-# (\uXXXX for each) it may not, and is a 413.
-MAX_DOCUMENT_BODY_BYTES = 1024 * 1024
+# A text of MAX_TEXT_CHARACTERS characters fits however it is sent, even every character
+# JSON-escaped as a surrogate pair (12 bytes); Lambda's own limit is 6 MB.
+MAX_DOCUMENT_BODY_BYTES = 3 * 1024 * 1024
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 
 KIND = PathParam(
