@@ -164,12 +164,15 @@ def test_every_operation_answers_as_documented(served: Served) -> None:
         "GET /documents/{kind}/{version}",
         "PUT /form",
         "GET /form",
+        "PUT /identity",
+        "GET /identity",
     }
     adapters = served.adapters
     foreign_before = (
         adapters.catalog.documents(FOREIGN_PROVIDER, "terms"),
         adapters.catalog.documents(FOREIGN_PROVIDER, "privacy"),
         adapters.provider_forms.current(FOREIGN_PROVIDER),
+        adapters.catalog.get_provider(FOREIGN_PROVIDER),
     )
     for operation in operations:
         strategy = st.one_of(
@@ -205,4 +208,5 @@ def test_every_operation_answers_as_documented(served: Served) -> None:
         adapters.catalog.documents(FOREIGN_PROVIDER, "terms"),
         adapters.catalog.documents(FOREIGN_PROVIDER, "privacy"),
         adapters.provider_forms.current(FOREIGN_PROVIDER),
+        adapters.catalog.get_provider(FOREIGN_PROVIDER),
     ) == foreign_before

@@ -55,6 +55,13 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "WebhookIn": {"url": B_HOOK},
     "DocumentIn": {"text": "B's own terms"},
     "ExtensionFormIn": a_form(b_only_question=text_field()),
+    "IdentityIn": {
+        "company_name": "B AB",
+        "organisation_number": "556000-0002",
+        "address": "B-gatan 2",
+        "email": "kund@b.example",
+        "phone": "+46 8 2",
+    },
 }
 A_TERMS = "A's private terms 9c2e"
 A_QUESTION = "a_only_question_4b7d"
@@ -120,6 +127,7 @@ class World:
             "activation_queue": list(activation_queue.messages),
             "documents": [deps.catalog.documents(A, kind) for kind in ("terms", "privacy")],
             "form": deps.provider_forms.current(A),
+            "provider": deps.catalog.get_provider(A),
         }
 
     @property

@@ -291,3 +291,45 @@ def test_the_openapi_document_describes_the_document_and_form_operations() -> No
     schemas = openapi_document()["components"]["schemas"]
     assert "preview_url" in schemas["ExtensionFormOut"]["required"]
     assert schemas["DocumentIn"]["properties"]["text"]["maxLength"] == MAX_TEXT_CHARACTERS
+
+
+# --- the legal identity ----------------------------------------------------------------
+
+IDENTITY = {
+    "company_name": "Bredband AB",
+    "organisation_number": "556000-0001",
+    "address": "Storgatan 1, 111 51 Stockholm",
+    "email": "kundservice@bredband.example",
+    "phone": "+46 8 123 456 00",
+}
+
+
+def test_the_legal_identity_is_set_through_the_api_and_kept_on_the_provider(
+    world: World,
+) -> None:
+    name = world.adapters.catalog.get_provider(A).name
+    response = world.call("PUT", "/identity", IDENTITY)
+    assert response.status_code == 200, response.body
+    assert body(response) == IDENTITY
+    provider = world.adapters.catalog.get_provider(A)
+    assert provider.name == name
+    assert provider.legal_identity is not None
+    assert provider.legal_identity.model_dump() == IDENTITY
+    assert body(world.call("GET", "/identity")) == IDENTITY
+    assert world.adapters.catalog.get_provider(B).legal_identity != provider.legal_identity
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"organisation_number": "5560000001"},
+        {"company_name": "Bredband\u202eAB"},
+        {"address": "Storgatan 1\nStockholm"},
+        {"extra": "x"},
+    ],
+)
+def test_an_invalid_identity_is_422_and_changes_nothing(world: World, change: Any) -> None:
+    before = world.adapters.catalog.get_provider(A)
+    response = world.call("PUT", "/identity", {**IDENTITY, **change})
+    assert response.status_code == 422
+    assert world.adapters.catalog.get_provider(A) == before

@@ -53,7 +53,8 @@ Problem = dict[str, Any]
 
 
 def _problem(loc: list[str | int], message: str, kind: str) -> Problem:
-    path = ["body", *loc]
+    # A key of the client's own naming is shown, but never at any length.
+    path = ["body", *(p[:64] if isinstance(p, str) else p for p in loc)]
     return {
         "field": ".".join(str(p) for p in path),
         "loc": path,
