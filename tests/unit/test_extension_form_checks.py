@@ -8,9 +8,12 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chalicelib.adapters.form_files import DEFAULT_FORMS_DIR, load_form_definitions
 from chalicelib.domain.forms.extension_check import extension_form_problems, pattern_problem
+from tests.hypothesis_profiles import scaled
 
 DEFINITIONS = load_form_definitions()
 
@@ -217,3 +220,33 @@ def test_the_checked_form_is_not_changed() -> None:
     before = copy.deepcopy(form)
     problems(form)
     assert form == before
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+_KEYS = st.sampled_from(
+    [
+        *("type", "format", "widget", "x-ui", "enum", "options", "inputmode", "x-normalize"),
+        *("required", "pattern", "default", "order", "label", "minimum", "maxLength"),
+    ]
+)
+
+
+@given(
+    top=st.dictionaries(st.sampled_from(["required", "x-ui", "properties", "type"]), _JSON),
+    field=st.dictionaries(_KEYS, _JSON, max_size=6),
+    ui=st.dictionaries(_KEYS, _JSON, max_size=6),
+)
+@settings(max_examples=scaled(150), deadline=None)
+def test_any_json_is_answered_with_problems_never_an_exception(
+    top: dict[str, Any], field: dict[str, Any], ui: dict[str, Any]
+) -> None:
+    form = {**a_form(), **top}
+    form["properties"] = {"f1": {**text_field(), **field, "x-ui": ui}}
+    found = extension_form_problems(DEFINITIONS, form)
+    assert all(p["field"].startswith("body") for p in found)

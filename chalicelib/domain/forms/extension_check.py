@@ -14,7 +14,7 @@ error format (`field`, `loc`, `message`, `type`).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from .checks import _INPUTMODES, _NORMALIZERS, _WIDGETS_BY_TYPE, _check_document
@@ -97,7 +97,7 @@ def extension_form_problems(
     for name, prop in properties.items():
         problems.extend(_property_problems(str(name), prop, taken))
     required = document.get("required", [])
-    if not isinstance(required, list) or any(r not in properties for r in required):
+    if not isinstance(required, list) or not all(_one_of(r, properties) for r in required):
         problems.append(
             _problem(["required"], "a list of names of this form's fields", "form_format")
         )
@@ -133,7 +133,7 @@ def _property_problems(name: str, prop: Any, taken: Mapping[str, str]) -> list[P
         if key not in _PROPERTY_KEYS
     ]
     value_type = prop.get("type")
-    if value_type not in _WIDGETS_BY_TYPE:
+    if not _one_of(value_type, _WIDGETS_BY_TYPE):
         problems.append(
             _problem([*at, "type"], f"one of {sorted(_WIDGETS_BY_TYPE)}", "form_format")
         )
@@ -157,7 +157,7 @@ def _value_problems(at: list[str | int], prop: Mapping[str, Any], value_type: st
             value, bool
         )
 
-    if "format" in prop and prop["format"] not in FORMAT_NAMES:
+    if "format" in prop and not _one_of(prop["format"], FORMAT_NAMES):
         problems.append(_problem([*at, "format"], f"one of {sorted(FORMAT_NAMES)}", "form_format"))
     for key in ("maxLength", "minLength"):
         if key in prop and not (_small_int(prop[key], 1000) and value_type == "string"):
@@ -185,7 +185,7 @@ def _value_problems(at: list[str | int], prop: Mapping[str, Any], value_type: st
     for key in ("const", "default"):
         if key in prop and not (of_type(prop[key]) and _short_text(str(prop[key]))):
             problems.append(_problem([*at, key], f"a {value_type} value", "form_format"))
-    if "x-normalize" in prop and prop["x-normalize"] not in _NORMALIZERS:
+    if "x-normalize" in prop and not _one_of(prop["x-normalize"], _NORMALIZERS):
         problems.append(_problem([*at, "x-normalize"], "unknown normalisation", "form_format"))
     return problems
 
@@ -199,7 +199,7 @@ def _ui_problems(
         if key not in _UI_KEYS
     ]
     widgets = _WIDGETS_BY_TYPE[value_type]
-    if ui.get("widget") not in widgets:
+    if not _one_of(ui.get("widget"), widgets):
         problems.append(
             _problem(
                 [*at, "widget"],
@@ -213,7 +213,7 @@ def _ui_problems(
         problems.append(_problem([*at, "help"], "needs sv and en texts", "form_format"))
     if not _small_int(ui.get("order"), 10**6):
         problems.append(_problem([*at, "order"], "an integer, 0 to 1000000", "form_format"))
-    if "inputmode" in ui and ui["inputmode"] not in _INPUTMODES:
+    if "inputmode" in ui and not _one_of(ui["inputmode"], _INPUTMODES):
         problems.append(_problem([*at, "inputmode"], "unknown inputmode", "form_format"))
     if "autocomplete" in ui and not (
         isinstance(ui["autocomplete"], str) and _AUTOCOMPLETE.fullmatch(ui["autocomplete"])
@@ -224,7 +224,7 @@ def _ui_problems(
     errors = ui.get("errors", {})
     if not isinstance(errors, Mapping) or not all(_both(m) for m in errors.values()):
         problems.append(_problem([*at, "errors"], "each message needs sv and en", "form_format"))
-    if ui.get("widget") in {"select", "radio"}:
+    if _one_of(ui.get("widget"), {"select", "radio"}):
         labels = ui.get("options")
         enum = prop.get("enum")
         if (
@@ -302,6 +302,12 @@ def _loader_problems(definitions: FormDefinitions, document: Mapping[str, Any]) 
     except FormDefinitionError as exc:
         return [_problem([], str(exc)[:300], "form_format")]
     return []
+
+
+def _one_of(value: object, names: Collection[str]) -> bool:
+    """`value in names` for any JSON value: a list or object is in no set of names (and
+    would not even be hashable)."""
+    return isinstance(value, str) and value in names
 
 
 def _small_int(value: Any, limit: int) -> bool:
