@@ -26,7 +26,7 @@ STATUS_DESCRIPTIONS = {
     401: "Missing, unknown or revoked API key",
     404: "No such order for this provider",
     409: "The order's current state does not allow this",
-    413: "Body larger than 64 KiB",
+    413: "Body larger than 64 KiB (or the operation's own limit)",
     415: "Body is not application/json",
     422: "Invalid or unknown fields (details name each field path)",
     503: "A dependency is unavailable; retry later",
@@ -93,6 +93,8 @@ class Operation:
     headers: tuple[HeaderParam, ...] = ()
     secured: bool = True
     description: str = ""
+    # The body's size limit when it is not the pipeline's default (a document's text).
+    max_body_bytes: int | None = None
 
 
 Runner = Callable[[Operation, Request, dict[str, str]], Response]
@@ -119,6 +121,7 @@ class RouteRegistry:
         headers: tuple[HeaderParam, ...] = (),
         secured: bool = True,
         description: str = "",
+        max_body_bytes: int | None = None,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             op = Operation(
@@ -136,6 +139,7 @@ class RouteRegistry:
                 headers=headers,
                 secured=secured,
                 description=description,
+                max_body_bytes=max_body_bytes,
             )
             self.operations.append(op)
 

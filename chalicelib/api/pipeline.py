@@ -100,7 +100,8 @@ def _run(op: Operation, request: Request, params: dict[str, str]) -> Response:
                     }
                 ],
             )
-    body = _parse_body(op.body, request) if op.body is not None else None
+    limit = op.max_body_bytes or MAX_BODY_BYTES
+    body = _parse_body(op.body, request, limit) if op.body is not None else None
     call = Call(request=request, provider_id=provider_id, params=params, body=body, query=query)
     return op.handler(call)
 
@@ -149,12 +150,12 @@ def _parse_query(model: type[BaseModel], request: Request) -> BaseModel:
         raise invalid_fields(exc, "query") from None
 
 
-def _parse_body(model: type[BaseModel], request: Request) -> BaseModel:
+def _parse_body(model: type[BaseModel], request: Request, limit: int) -> BaseModel:
     raw = request.raw_body or b""
     if isinstance(raw, str):
         raw = raw.encode("utf-8")
-    if len(raw) > MAX_BODY_BYTES:
-        raise ApiError(413, "payload_too_large", f"the body must be at most {MAX_BODY_BYTES} bytes")
+    if len(raw) > limit:
+        raise ApiError(413, "payload_too_large", f"the body must be at most {limit} bytes")
     content_type = request.headers.get("content-type")
     if raw and content_type is not None:
         media = content_type.split(";", 1)[0].strip().lower()

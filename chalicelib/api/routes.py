@@ -1,5 +1,5 @@
-"""The provider API blueprint, mounted at /tl/v1: the order and webhook operations, and the
-OpenAPI 3.1 document generated from their declarations."""
+"""The provider API blueprint, mounted at /tl/v1: the order, webhook, document and form
+operations, and the OpenAPI 3.1 document generated from their declarations."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from typing import Any
 
 from chalice.app import Response
 
-from . import orders, webhooks
+from . import documents, identity, orders, provider_form, webhooks
 from .errors import JSON_HEADERS
 from .openapi import Call, build_document
 from .registry import BASE_PATH, api, bp
 
 # Imported for their declarations: each module registers its operations on `api`.
-OPERATION_MODULES = (orders, webhooks)
+OPERATION_MODULES = (orders, webhooks, documents, provider_form, identity)
 __all__ = ["BASE_PATH", "api", "bp"]
 
 _document: str | None = None

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         OrderStore,
         Secrets,
     )
+    from ..domain.provider_forms import ProviderFormStore
     from ..domain.queues import Queue
     from ..domain.webhooks import WebhookMessage, WebhookStore
 
@@ -68,6 +69,17 @@ class AwsAdapters(Adapters):
         return CachedCatalog(DynamoDBCatalog(adapters.table), adapters.settings.catalog_cache_ttl_s)
 
     catalog = built_once(_catalog)
+
+    @staticmethod
+    def _provider_forms(adapters: AwsAdapters) -> ProviderFormStore:
+        from ..adapters.cached_provider_forms import CachedProviderForms
+        from ..adapters.dynamodb.provider_forms import DynamoDBProviderForms
+
+        return CachedProviderForms(
+            DynamoDBProviderForms(adapters.table), adapters.settings.catalog_cache_ttl_s
+        )
+
+    provider_forms = built_once(_provider_forms)
 
     @staticmethod
     def _activation_queue(adapters: AwsAdapters) -> Queue[ActivationMessage]:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         OrderStore,
         Secrets,
     )
+    from ..domain.provider_forms import ProviderFormStore
     from ..domain.queues import Queue
     from ..domain.retry import RetrySchedule
     from ..domain.webhooks import WebhookMessage, WebhookStore, WebhookTransport
@@ -75,6 +76,7 @@ class Adapters:
         _missing("notification_dead_letters")
     )
     mailer: built_once[Mailer] = built_once(_missing("mailer"))
+    provider_forms: built_once[ProviderFormStore] = built_once(_missing("provider_forms"))
 
     # --- the same everywhere -------------------------------------------------------------
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         OrderStore,
         Secrets,
     )
+    from ..domain.provider_forms import ProviderFormStore
     from ..domain.webhooks import WebhookStore, WebhookTransport
 
 
@@ -49,6 +50,14 @@ class InMemoryAdapters(Adapters):
         return InMemoryCatalog()
 
     catalog = built_once(_catalog)
+
+    @staticmethod
+    def _provider_forms(_: InMemoryAdapters) -> ProviderFormStore:
+        from ..adapters.memory.provider_forms import InMemoryProviderForms
+
+        return InMemoryProviderForms()
+
+    provider_forms = built_once(_provider_forms)
 
     @staticmethod
     def _queue(_: InMemoryAdapters) -> Any:

@@ -7,8 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
+from .errors import AlreadyExists, ConcurrentModification
 from .models import DocumentKind, ProviderDocument
 from .ports import Catalog
+
+# As ProviderDocument.text allows.
+MAX_TEXT_CHARACTERS = 200_000
+MAX_ATTEMPTS = 20
 
 
 def text_sha256(text: str) -> str:
@@ -27,20 +32,29 @@ def add_version(
     content_sha256: str | None = None,
 ) -> ProviderDocument:
     """Stores version newest + 1 (1 for the first). A text's hash is computed here; a URL's
-    is the caller's (of the bytes it downloaded, or as the operator states it). A writer
-    racing for the same number gets AlreadyExists from the catalog, never an overwrite."""
+    is the caller's (of the bytes it downloaded, or as the operator states it, or as the
+    provider states it through the API). Writers racing for a number never overwrite each
+    other (the catalog's AlreadyExists): the loser takes the next number."""
     catalog.get_provider(provider_id)  # NotFound for a typo'd provider
     if text is not None:
         content_sha256 = text_sha256(text)
     current = catalog.current_document(provider_id, kind)
-    document = ProviderDocument(
-        provider_id=provider_id,
-        kind=kind,
-        version=current.version + 1 if current else 1,
-        text=text,
-        url=url,
-        content_sha256=content_sha256 or "",
-        created_at=now,
-    )
-    catalog.add_document(document)
-    return document
+    first = current.version + 1 if current else 1
+    # Versions are dense from 1 (each is the first free number), so trying the next numbers
+    # finds newest + 1 even when `current` came from a cache a little behind the store.
+    for version in range(first, first + MAX_ATTEMPTS):
+        document = ProviderDocument(
+            provider_id=provider_id,
+            kind=kind,
+            version=version,
+            text=text,
+            url=url,
+            content_sha256=content_sha256 or "",
+            created_at=now,
+        )
+        try:
+            catalog.add_document(document)
+        except AlreadyExists:
+            continue
+        return document
+    raise ConcurrentModification(f"another {kind} version was stored at the same time; retry")

@@ -14,8 +14,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from functools import cache
-from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, quote
 
 from chalice.app import Response
@@ -23,7 +21,7 @@ from chalice.app import Response
 from ..domain import ordering
 from ..domain.citynet import CallResult
 from ..domain.clock import today_in_sweden
-from ..domain.forms import ComposedForm, FormRejected, compose_form, validate_submission
+from ..domain.forms import ComposedForm, FormRejected, validate_submission
 from ..domain.ids import new_order_id
 from ..domain.models import Deliverability, Offer
 from ..domain.order_limits import OrderLimits, take_order_allowance
@@ -31,6 +29,7 @@ from ..domain.ordering import Access, OrderRequest
 from ..domain.takeover import takeover_possible, with_consent
 from . import review
 from .errors import PageError
+from .form_source import offer_form
 from .offers import provider_names
 from .pages import (
     FormPage,
@@ -52,9 +51,6 @@ from .session import (
     submission_token,
 )
 from .visit import Visit
-
-if TYPE_CHECKING:
-    from ..domain.forms import FormDefinitions
 
 logger = logging.getLogger(__name__)
 
@@ -91,18 +87,8 @@ def _deliverability(
 
 
 def _composed(visit: Visit, offer: Offer) -> ComposedForm:
-    return _composed_form(
-        visit.adapters.form_definitions, offer.category.value, offer.extension_form_id
-    )
-
-
-@cache
-def _composed_form(
-    definitions: FormDefinitions, category: str, extension_form_id: str | None
-) -> ComposedForm:
-    # Pure function of the definitions, which are loaded once per process: composing on
-    # every GET and POST was a tenth of an order's CPU (docs/benchmarks.md).
-    return compose_form(definitions, category, extension_form_id)
+    # The provider's stored form, if any, else the offer's from forms/ (form_source.py).
+    return offer_form(visit.adapters, offer)
 
 
 def _form_response(

@@ -124,6 +124,8 @@ class FormPage:
     hidden: Mapping[str, str] = field(default_factory=dict)
     chosen_address: ListedAccess | None = None
     back_href: str = "/offers"
+    # A provider's preview of its extension form (web/preview.py): read-only, no tokens.
+    preview: bool = False
 
 
 def form_page(ctx: PageContext, page: FormPage) -> str:

@@ -154,6 +154,13 @@ def provider_document(provider_id: str, kind: str, version: str) -> Response:
     return _handle(show_document, provider_id, kind, version)
 
 
+@bp.route("/preview/form/{provider_id}", methods=["GET"])
+def form_preview(provider_id: str) -> Response:
+    from .preview import show_preview
+
+    return _handle(show_preview, provider_id)
+
+
 @cache
 def _stylesheet() -> str:
     return (STATIC / "site.css").read_text(encoding="utf-8")

@@ -3,7 +3,8 @@
 A short, bounded, deterministic run: at most MAX_EXAMPLES cases per operation, positive
 and negative data, and a time budget for the whole run. Checks: no 5xx, every response
 matches the schema documented for its status code, and no answer shows another provider's
-order. `make fuzz` (HYPOTHESIS_PROFILE=fuzz) runs twenty times the examples, randomized.
+order, document or form (and never changes the other provider's documents or form).
+`make fuzz` (HYPOTHESIS_PROFILE=fuzz) runs twenty times the examples, randomized.
 """
 
 from __future__ import annotations
@@ -29,21 +30,25 @@ from schemathesis.specs.openapi.checks import (
 from app import app
 from chalicelib.composition import InMemoryAdapters, use
 from chalicelib.domain.api_keys import issue_api_key
+from chalicelib.domain.documents import add_version
 from chalicelib.domain.models import ActivationState, OrderStatus
+from chalicelib.domain.provider_forms import add_form_version
 from chalicelib.settings import Settings
 from infra.local.appserver import AppServer
 from tests.fakes import OTHER_PROVIDER_ID, PROVIDER_ID, FixedClock, seed_test_catalog
 from tests.hypothesis_profiles import long_run, scaled
 from tests.unit.provider_factories import T0, store_order
+from tests.unit.test_extension_form_checks import a_form
 
 MAX_EXAMPLES = scaled(25)
 TIME_BUDGET_S = 600.0 if long_run() else 60.0
 FOREIGN_PROVIDER = OTHER_PROVIDER_ID
+FOREIGN_TERMS = "Terms of the other provider only"
 
 
 def no_foreign_data(ctx: Any, response: Any, case: schemathesis.Case) -> None:
     """Tenant isolation under fuzzing: test-tl's key never shows fiber-ab's order."""
-    if FOREIGN_PROVIDER in response.text:
+    if FOREIGN_PROVIDER in response.text or FOREIGN_TERMS in response.text:
         raise AssertionError(f"{case.operation.label} showed another provider's data")
 
 
@@ -62,6 +67,7 @@ class Served:
     base_url: str
     key: str
     order_ids: list[str]
+    adapters: InMemoryAdapters
 
 
 @pytest.fixture(scope="module")
@@ -87,11 +93,17 @@ def served() -> Iterator[Served]:
         ).id
     )
     ids.append(store_order(orders, clock, FOREIGN_PROVIDER).id)  # another provider's: a 404
+    # The other provider's terms and extension form: never shown, never changed
+    add_version(adapters.catalog, FOREIGN_PROVIDER, "terms", now=T0, text=FOREIGN_TERMS)
+    add_form_version(
+        adapters.provider_forms, adapters.form_definitions, FOREIGN_PROVIDER, a_form(), now=T0
+    )
+    add_version(adapters.catalog, PROVIDER_ID, "terms", now=T0, text="Our terms")
     clock.advance(seconds=10)  # let the change feed hand these out
     use(adapters)
     server = AppServer(app, "127.0.0.1", 0).start()
     try:
-        yield Served(f"{server.url}/tl/v1", key, ids)
+        yield Served(f"{server.url}/tl/v1", key, ids, adapters)
     finally:
         server.stop()
         use(None)
@@ -125,6 +137,8 @@ def _with_known_order_ids(document: dict[str, Any], order_ids: list[str]) -> dic
             for parameter in operation.get("parameters", []):
                 if parameter["name"] == "order_id":
                     parameter["schema"] = {"type": "string", "enum": [*order_ids, UNKNOWN_ID]}
+                if parameter["name"] == "version":
+                    parameter["schema"] = {"type": "string", "enum": ["1", "2", "999999"]}
     return document
 
 
@@ -145,7 +159,21 @@ def test_every_operation_answers_as_documented(served: Served) -> None:
         "POST /orders/{order_id}/activation",
         "GET /offers",
         "GET /openapi.json",
+        "PUT /documents/{kind}",
+        "GET /documents/{kind}",
+        "GET /documents/{kind}/{version}",
+        "PUT /form",
+        "GET /form",
+        "PUT /identity",
+        "GET /identity",
     }
+    adapters = served.adapters
+    foreign_before = (
+        adapters.catalog.documents(FOREIGN_PROVIDER, "terms"),
+        adapters.catalog.documents(FOREIGN_PROVIDER, "privacy"),
+        adapters.provider_forms.current(FOREIGN_PROVIDER),
+        adapters.catalog.get_provider(FOREIGN_PROVIDER),
+    )
     for operation in operations:
         strategy = st.one_of(
             operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
@@ -174,3 +202,11 @@ def test_every_operation_answers_as_documented(served: Served) -> None:
 
         check()
     assert time.monotonic() <= deadline, "the schemathesis run exceeded its time budget"
+    # Whatever the fuzzer put as our provider, the other provider's documents and form
+    # are as they were
+    assert (
+        adapters.catalog.documents(FOREIGN_PROVIDER, "terms"),
+        adapters.catalog.documents(FOREIGN_PROVIDER, "privacy"),
+        adapters.provider_forms.current(FOREIGN_PROVIDER),
+        adapters.catalog.get_provider(FOREIGN_PROVIDER),
+    ) == foreign_before

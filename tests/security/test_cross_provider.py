@@ -25,11 +25,12 @@ from chalicelib.api.openapi import Operation
 from chalicelib.api.routes import BASE_PATH, api
 from chalicelib.composition import InMemoryAdapters, use
 from chalicelib.domain.api_keys import issue_api_key
-from chalicelib.domain.models import Category, Customer, Offer
+from chalicelib.domain.models import Category, Customer, Offer, Provider
 from chalicelib.domain.webhook_delivery import deliver
 from chalicelib.settings import Settings
 from tests.fakes import NETWORK_ID, FixedClock
 from tests.unit.provider_factories import store_order
+from tests.unit.test_extension_form_checks import a_form, text_field
 from tests.unit.test_webhook_api import OkTransport, fake_resolver
 
 A, B = "prov-a", "prov-b"
@@ -41,18 +42,33 @@ UNSECURED = {"get_openapi"}
 UNKNOWN_IDS = {
     "order_id": "ord_01J00000000000000000000000",
     "delivery_id": "dlv_01J00000000000000000000000",
+    "version": "999999",
 }
+# Path parameters that name a part of the caller's own account, not an object someone owns
+# (`/documents/{kind}`): the same value for A and B, each reaching its own.
+NAMESPACES = {"kind": "terms"}
 # A valid body per request model, so B's call gets past validation to the lookup.
 VALID_BODIES: dict[str, dict[str, Any]] = {
     "StatusChangeIn": {"status": "received", "note": "from B"},
     "MessageIn": {"type": "log", "text": "from B"},
     "ActivationIn": {},
     "WebhookIn": {"url": B_HOOK},
+    "DocumentIn": {"text": "B's own terms"},
+    "ExtensionFormIn": a_form(b_only_question=text_field()),
+    "IdentityIn": {
+        "company_name": "B AB",
+        "organisation_number": "556000-0002",
+        "address": "B-gatan 2",
+        "email": "kund@b.example",
+        "phone": "+46 8 2",
+    },
 }
+A_TERMS = "A's private terms 9c2e"
+A_QUESTION = "a_only_question_4b7d"
 
 SECURED = [op for op in api.operations if op.secured]
-WITH_IDS = [op for op in SECURED if op.path_params]
-WITHOUT_IDS = [op for op in SECURED if not op.path_params]
+WITH_IDS = [op for op in SECURED if any(p.name not in NAMESPACES for p in op.path_params)]
+WITHOUT_IDS = [op for op in SECURED if op not in WITH_IDS]
 WITH_CURSOR = [op for op in SECURED if op.query is not None and "cursor" in op.query.model_fields]
 
 
@@ -109,6 +125,9 @@ class World:
             "endpoint": store.get_endpoint(A),
             "deliveries": store.list_deliveries(A, limit=100, cursor=None),
             "activation_queue": list(activation_queue.messages),
+            "documents": [deps.catalog.documents(A, kind) for kind in ("terms", "privacy")],
+            "form": deps.provider_forms.current(A),
+            "provider": deps.catalog.get_provider(A),
         }
 
     @property
@@ -129,6 +148,7 @@ def _adapters(backend: str, clock: FixedClock, request: pytest.FixtureRequest) -
         return base
     from chalicelib.adapters.dynamodb.api_keys import DynamoDBApiKeyStore
     from chalicelib.adapters.dynamodb.orders import DynamoDBOrderStore
+    from chalicelib.adapters.dynamodb.provider_forms import DynamoDBProviderForms
     from chalicelib.adapters.dynamodb.tokens import DynamoDBOneTimeTokens
     from chalicelib.adapters.dynamodb.webhooks import DynamoDBWebhookStore
     from tests.aws import table
@@ -139,6 +159,7 @@ def _adapters(backend: str, clock: FixedClock, request: pytest.FixtureRequest) -
         api_keys=DynamoDBApiKeyStore(stored),
         tokens=DynamoDBOneTimeTokens(stored, clock),
         webhook_store=DynamoDBWebhookStore(stored),
+        provider_forms=DynamoDBProviderForms(stored),
     )
 
 
@@ -147,6 +168,7 @@ def world(request: pytest.FixtureRequest) -> Iterator[World]:
     clock = FixedClock()
     adapters = _adapters(request.param, clock, request)
     for provider in (A, B):
+        adapters.catalog.put_provider(Provider(id=provider, name=f"Leverantör {provider}"))
         adapters.catalog.put_offer(
             Offer(
                 id=f"{provider}-internet-100",
@@ -190,9 +212,13 @@ def _seed(world: World) -> None:
         deliveries.append(json.loads(sent.body)["id"])
     world.call(B, "POST", "/webhook/test")
     world.run_webhook_queue()
+    # A's terms and extension form, published through the API as A would
+    assert world.call(A, "PUT", "/documents/terms", {"text": A_TERMS}).status_code == 201
+    a_own = a_form(**{A_QUESTION: text_field()})
+    assert world.call(A, "PUT", "/form", a_own).status_code == 201
     world.clock.advance(seconds=10)  # the change feed hands out settled changes only
     events = [e.id for o in a_orders for e in orders.list_events(o.id)]
-    world.ids = {"order_id": a_orders[0].id, "delivery_id": deliveries[0]}
+    world.ids = {"order_id": a_orders[0].id, "delivery_id": deliveries[0], "version": "1"}
     world.secrets = [
         *(o.id for o in a_orders),
         *events,
@@ -205,6 +231,8 @@ def _seed(world: World) -> None:
         "198803200016",
         "astrid@a-kund.example",
         MESSAGE_OF_A["text"],
+        A_TERMS,
+        A_QUESTION,
     ]
 
 
@@ -235,7 +263,7 @@ def test_every_provider_route_is_exercised() -> None:
         label(op) for op in SECURED
     }
     for op in SECURED:
-        unknown = [p.name for p in op.path_params if p.name not in UNKNOWN_IDS]
+        unknown = [p.name for p in op.path_params if p.name not in {*UNKNOWN_IDS, *NAMESPACES}]
         assert not unknown, f"{label(op)}: teach this file an id for {unknown}"
         if op.body is not None:
             assert op.body.__name__ in VALID_BODIES, f"{label(op)}: add a valid body"
@@ -246,7 +274,7 @@ def test_every_provider_route_is_exercised() -> None:
 
 
 def _path(op: Operation, ids: dict[str, str]) -> str:
-    return op.path.format(**{p.name: ids[p.name] for p in op.path_params})
+    return op.path.format(**{p.name: {**ids, **NAMESPACES}[p.name] for p in op.path_params})
 
 
 @pytest.mark.parametrize("op", WITH_IDS, ids=label)
@@ -269,7 +297,7 @@ def test_b_using_a_s_ids_gets_exactly_the_404_of_an_unknown_id(world: World, op:
 
 
 def _only_id(op: Operation, ids: dict[str, str]) -> str:
-    [param] = op.path_params
+    [param] = [p for p in op.path_params if p.name not in NAMESPACES]
     return ids[param.name]
 
 

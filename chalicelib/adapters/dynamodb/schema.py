@@ -12,6 +12,7 @@ provider            CATALOG#PROVIDER                 <provider id>      doc
 city network        CATALOG#CITYNET                  <city network id>  doc
 offer               OFFER#<offer id>                 OFFER              cno_*, pvo_*, doc
 provider document   PROVIDER#<provider id>#DOCUMENTS <kind>#<version>   doc (immutable versions)
+extension form      PROVIDER#<provider id>#FORMS     FORM#<version>     doc (immutable versions)
 API key (lookup)    APIKEY#<sha256 hex of the key>   APIKEY             doc, revoked_at
 API key (listing)   PROVIDER#<provider id>#APIKEYS   <key id>           doc, key_hash, revoked_at
 one-time token      TOKEN#<key>                      TOKEN              ttl (N, epoch s), val

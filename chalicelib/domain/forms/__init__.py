@@ -32,6 +32,7 @@ from .definitions import (
     FormDefinitions,
     Option,
     ValueType,
+    compose_extension,
     compose_form,
 )
 from .formats import (
@@ -72,6 +73,7 @@ __all__ = [
     "Option",
     "ValueType",
     "check_form_definitions",
+    "compose_extension",
     "compose_form",
     "parse_email",
     "parse_personal_number",

@@ -110,6 +110,25 @@ def compose_form(
     definitions: FormDefinitions, category: str, extension_form_id: str | None
 ) -> ComposedForm:
     """Base + category + extension, in that order, each a fieldset."""
+    extension = None
+    if extension_form_id:
+        schema = definitions.extensions.get(extension_form_id)
+        if schema is None:
+            raise NotFound(
+                f"the offer names extension form {extension_form_id!r}, but "
+                f"forms/providers/{extension_form_id}.json is not defined"
+            )
+        extension = (extension_form_id, schema)
+    return compose_extension(definitions, category, extension)
+
+
+def compose_extension(
+    definitions: FormDefinitions,
+    category: str,
+    extension: tuple[str, Mapping[str, Any]] | None,
+) -> ComposedForm:
+    """Base + category + the extension (its id and definition) given, not looked up: a
+    provider's form stored through the API (domain/provider_forms.py) is not in forms/."""
     category = str(category)
     category_schema = definitions.categories.get(category)
     if category_schema is None:
@@ -118,14 +137,8 @@ def compose_form(
         (BASE_FIELDSET, definitions.base),
         (category, category_schema),
     ]
-    if extension_form_id:
-        extension = definitions.extensions.get(extension_form_id)
-        if extension is None:
-            raise NotFound(
-                f"the offer names extension form {extension_form_id!r}, but "
-                f"forms/providers/{extension_form_id}.json is not defined"
-            )
-        parts.append((EXTENSION_FIELDSET, extension))
+    if extension is not None:
+        parts.append((EXTENSION_FIELDSET, extension[1]))
     fieldsets = tuple(_fieldset(fieldset_id, schema) for fieldset_id, schema in parts)
     seen: set[str] = set()
     for fieldset in fieldsets:
@@ -136,7 +149,9 @@ def compose_form(
                 )
             seen.add(spec.name)
     return ComposedForm(
-        category=category, extension_form_id=extension_form_id or None, fieldsets=fieldsets
+        category=category,
+        extension_form_id=extension[0] if extension is not None else None,
+        fieldsets=fieldsets,
     )
 
 
