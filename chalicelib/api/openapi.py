@@ -93,6 +93,8 @@ class Operation:
     headers: tuple[HeaderParam, ...] = ()
     secured: bool = True
     description: str = ""
+    # The success answer may also be text/csv (by the request's Accept).
+    csv: bool = False
 
 
 Runner = Callable[[Operation, Request, dict[str, str]], Response]
@@ -119,6 +121,7 @@ class RouteRegistry:
         headers: tuple[HeaderParam, ...] = (),
         secured: bool = True,
         description: str = "",
+        csv: bool = False,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             op = Operation(
@@ -136,6 +139,7 @@ class RouteRegistry:
                 headers=headers,
                 secured=secured,
                 description=description,
+                csv=csv,
             )
             self.operations.append(op)
 
@@ -239,7 +243,10 @@ def build_document(
         responses: dict[str, Any] = {
             str(op.status): {
                 "description": STATUS_DESCRIPTIONS[op.status],
-                "content": _json_content(success_schema),
+                "content": {
+                    **_json_content(success_schema),
+                    **({"text/csv": {"schema": {"type": "string"}}} if op.csv else {}),
+                },
             }
         }
         for code in op.errors:
