@@ -12,7 +12,7 @@ import re
 from datetime import date, datetime
 from typing import Literal
 
-from .campaigns import code_gives_campaign, normalised_code, price_terms_for
+from .campaigns import asks_for_code, code_gives_campaign, normalised_code, price_terms_for
 from .clock import STOCKHOLM
 from .contract_summary import contract_summary
 from .models import (
@@ -90,7 +90,8 @@ def build_agreement(
     order_day = accepted_at.astimezone(STOCKHOLM).date()
     summary = contract_summary(offer, provider, city_network_name, order_day)
     code = normalised_code(campaign_code)
-    kept_code = code if code_gives_campaign(offer, code, order_day) else None
+    gave = asks_for_code(offer, order_day) and code_gives_campaign(offer, code, order_day)
+    kept_code = code if gave else None
     return Agreement(
         price=price if price is not None else price_terms_for(offer, kept_code, order_day),
         campaign_code=kept_code,

@@ -13,7 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from ..domain.campaigns import code_gives_campaign, normalised_code, price_terms_for
+from ..domain.campaigns import (
+    asks_for_code,
+    code_gives_campaign,
+    normalised_code,
+    price_terms_for,
+)
 from ..domain.forms import FieldError
 from ..domain.models import Offer, PriceTerms
 from ..domain.texts import N_
@@ -48,7 +53,11 @@ def typed_code(fields: Mapping[str, list[str]]) -> str:
 def code_answer(offer: Offer, fields: Mapping[str, list[str]], today: date) -> CodeAnswer:
     typed = typed_code(fields)
     code = normalised_code(typed)
-    if code is not None and not code_gives_campaign(offer, code, today):
+    # A code for an offer that asks for none (its campaign is open to all, or there is
+    # none) is as wrong as a mistyped one: it must not name a campaign it did not open.
+    if code is not None and not (
+        asks_for_code(offer, today) and code_gives_campaign(offer, code, today)
+    ):
         return CodeAnswer(
             typed, code, price_terms_for(offer, None, today), FieldError.of(WRONG_CODE)
         )

@@ -189,6 +189,16 @@ def test_a_code_and_a_normal_price_give_different_review_hashes(client, world):
     assert text_sha256(visible_text(plain)) != text_sha256(visible_text(coded))
 
 
+def test_a_code_posted_for_an_offer_that_asks_for_none_is_refused(client, world):
+    browser = identified_browser(client, world)
+    with_campaign(world, Campaign(monthly_price_sek=99, months=3))  # open to all
+
+    response = send(browser, campaign_code="ANYTHING")
+
+    assert response.status_code == 422 and world.orders == []
+    assert 'href="#f-campaign_code"' in response.body.decode()
+
+
 # --- the offers pages ------------------------------------------------------------------
 
 
@@ -250,6 +260,13 @@ def test_build_agreement_keeps_a_code_only_when_it_gave_the_campaign():
         )  # fmt: skip
 
     good, wrong, none = made(" vinter25"), made("FEL"), made(None)
+    open_to_all = build_agreement(
+        OFFER_MODEL.model_copy(update={"campaign": Campaign(monthly_price_sek=99, months=3)}),
+        Provider(id="p1", name="P"), "Nätet", {}, language="sv",
+        accepted_at=datetime(2026, 12, 4, 9, tzinfo=UTC), early_start=False,
+        review_text_sha256="a" * 64, campaign_code="MADE-UP",
+    )  # fmt: skip
+    assert open_to_all.campaign_code is None and open_to_all.price.campaign is not None
     assert (good.campaign_code, good.price.campaign) == ("VINTER25", WINTER)
     assert (wrong.campaign_code, wrong.price.campaign) == (None, None)
     assert (none.campaign_code, none.price.campaign) == (None, None)
