@@ -80,6 +80,7 @@ class CursorCodec:
 
 LISTING = "orders"
 CHANGES = "changes"
+CREATED = "created"
 
 
 def instant_key(at: datetime) -> str:
@@ -123,3 +124,13 @@ def position_after(position: dict[str, Any], kind: str, filters: str = "") -> st
     if position.get("f", "") != filters:
         raise InvalidCursor("the cursor was issued for other filters; list again without it")
     return after
+
+
+def range_key(start: datetime, end: datetime) -> str:
+    """What a cursor of created_between is bound to: its range (another month's cursor
+    would start in the wrong place)."""
+    return f"{instant_key(start)}/{instant_key(end)}"
+
+
+def created_position(order_id: str, start: datetime, end: datetime) -> dict[str, Any]:
+    return {"k": CREATED, "after": order_id, "f": range_key(start, end)}

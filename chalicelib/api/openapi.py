@@ -95,6 +95,8 @@ class Operation:
     description: str = ""
     # The body's size limit when it is not the pipeline's default (a document's text).
     max_body_bytes: int | None = None
+    # The success answer may also be text/csv (by the request's Accept).
+    csv: bool = False
 
 
 Runner = Callable[[Operation, Request, dict[str, str]], Response]
@@ -122,6 +124,7 @@ class RouteRegistry:
         secured: bool = True,
         description: str = "",
         max_body_bytes: int | None = None,
+        csv: bool = False,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             op = Operation(
@@ -140,6 +143,7 @@ class RouteRegistry:
                 secured=secured,
                 description=description,
                 max_body_bytes=max_body_bytes,
+                csv=csv,
             )
             self.operations.append(op)
 
@@ -243,7 +247,10 @@ def build_document(
         responses: dict[str, Any] = {
             str(op.status): {
                 "description": STATUS_DESCRIPTIONS[op.status],
-                "content": _json_content(success_schema),
+                "content": {
+                    **_json_content(success_schema),
+                    **({"text/csv": {"schema": {"type": "string"}}} if op.csv else {}),
+                },
             }
         }
         for code in op.errors:

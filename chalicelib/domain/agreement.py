@@ -12,8 +12,18 @@ import re
 from datetime import date, datetime
 from typing import Literal
 
+from .campaigns import asks_for_code, code_gives_campaign, normalised_code, price_terms_for
+from .clock import STOCKHOLM
 from .contract_summary import contract_summary
-from .models import Agreement, DocumentKind, DocumentRef, Offer, Provider, ProviderDocument
+from .models import (
+    Agreement,
+    DocumentKind,
+    DocumentRef,
+    Offer,
+    PriceTerms,
+    Provider,
+    ProviderDocument,
+)
 from .ports import Catalog
 from .withdrawal_period import start_date, starts_inside_withdrawal_period
 
@@ -69,11 +79,22 @@ def build_agreement(
     accepted_at: datetime,
     early_start: bool,
     review_text_sha256: str,
+    campaign_code: str | None = None,
+    price: PriceTerms | None = None,
 ) -> Agreement:
-    """The agreement of one order, as the customer confirmed it at `accepted_at`."""
-    summary = contract_summary(offer, provider, city_network_name)
+    """The agreement of one order, as the customer confirmed it at `accepted_at`.
+
+    `price` is the price the review page showed (None: the one `campaign_code` gives on
+    the day of `accepted_at`); the code is kept only when it gave the campaign, normalised.
+    """
+    order_day = accepted_at.astimezone(STOCKHOLM).date()
+    summary = contract_summary(offer, provider, city_network_name, order_day)
+    code = normalised_code(campaign_code)
+    gave = asks_for_code(offer, order_day) and code_gives_campaign(offer, code, order_day)
+    kept_code = code if gave else None
     return Agreement(
-        price=offer.price_terms(),
+        price=price if price is not None else price_terms_for(offer, kept_code, order_day),
+        campaign_code=kept_code,
         terms=document_ref(documents.get("terms")),
         privacy=document_ref(documents.get("privacy")),
         contract_summary_sha256=summary.content_sha256,

@@ -3,6 +3,7 @@ customer typed, in either case only inside its validity dates (Swedish days)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from .models import Campaign, Offer, PriceTerms
@@ -42,3 +43,23 @@ def price_terms_for(offer: Offer, code: str | None, today: date) -> PriceTerms:
     return offer.price_terms().model_copy(
         update={"campaign": applicable_campaign(offer, code, today)}
     )
+
+
+def asks_for_code(offer: Offer, today: date) -> bool:
+    """The order form asks for a campaign code: the offer's campaign has one and is in
+    force today."""
+    campaign = offer.campaign
+    return campaign is not None and campaign.code is not None and _in_force(campaign, today)
+
+
+@dataclass(frozen=True)
+class PublicPrice:
+    """The price an offer is shown with to everyone: never a campaign that needs a code
+    (`with_code` then says there is one), never one outside its dates."""
+
+    terms: PriceTerms
+    with_code: bool
+
+
+def public_price(offer: Offer, today: date) -> PublicPrice:
+    return PublicPrice(price_terms_for(offer, None, today), asks_for_code(offer, today))

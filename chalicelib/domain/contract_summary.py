@@ -10,9 +10,11 @@ exactly the summary the customer was shown.
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 
 from pydantic import BaseModel, ConfigDict
 
+from .campaigns import price_terms_for
 from .models import Category, LegalIdentity, Offer, PriceTerms, Provider
 
 # Bump when the summary's wording (the template) changes in a way the content hash cannot
@@ -39,7 +41,11 @@ class ContractSummary(BaseModel):
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def contract_summary(offer: Offer, provider: Provider, city_network_name: str) -> ContractSummary:
+def contract_summary(
+    offer: Offer, provider: Provider, city_network_name: str, today: date
+) -> ContractSummary:
+    """The summary as published on `today` (a Swedish day): the price everyone gets, a
+    campaign that needs a code or is outside its dates left out."""
     return ContractSummary(
         offer_id=offer.id,
         provider_name=provider.name,
@@ -49,5 +55,5 @@ def contract_summary(offer: Offer, provider: Provider, city_network_name: str) -
         city_network_name=city_network_name,
         download_mbit=offer.download_mbit,
         upload_mbit=offer.upload_mbit,
-        price=offer.price_terms(),
+        price=price_terms_for(offer, None, today),
     )

@@ -73,6 +73,13 @@ class OrderStore(Protocol):
     ) -> OrderPage:
         """Orders whose updated_at is after `since`, oldest change first (the polling feed)."""
 
+    def created_between(
+        self, provider_id: str, start: datetime, end: datetime, *, limit: int, cursor: str | None
+    ) -> OrderPage:
+        """Orders created from `start` up to (not including) `end`, oldest first: the key
+        range of their ids in the provider index (ids.order_id_range), never a Scan. The
+        signed cursor is bound to the provider and to the range."""
+
 
 class Catalog(Protocol):
     """Providers, city networks and offers: small, read-mostly, written by the admin CLI."""

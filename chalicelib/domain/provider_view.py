@@ -118,7 +118,12 @@ class AgreementView(BaseModel):
     review_text_sha256: str = Field(
         description="SHA-256 of the review page's visible text, whitespace normalised."
     )
-    campaign_code: str | None = Field(description="A campaign code the customer typed; null.")
+    campaign_code: str | None = Field(
+        description=(
+            "The campaign code the customer typed, when it gave the campaign in price; null "
+            "otherwise."
+        )
+    )
     offer_version: int | None = Field(
         default=None, description="The version of your offer the order was placed under."
     )

@@ -22,6 +22,7 @@ from chalice.app import Response
 from ..domain import ordering
 from ..domain.address_orders import chosen_access, place_address_order
 from ..domain.addresses import ListedAccess
+from ..domain.campaigns import asks_for_code
 from ..domain.clock import today_in_sweden
 from ..domain.errors import NotFound
 from ..domain.forms import FormRejected, validate_submission
@@ -31,6 +32,7 @@ from ..domain.takeover import takeover_possible, with_consent
 from . import review
 from .address_choice import PARAMETER
 from .address_search import chosen, gone, offers_href
+from .campaign_code import CodeAnswer, code_answer
 from .errors import PageError
 from .offers import provider_names
 from .order_form import (
@@ -69,9 +71,11 @@ def _form_response(
     rejected: FormRejected | None = None,
     status: int = 200,
     edited: dict[str, str] | None = None,
+    code: CodeAnswer | None = None,
 ) -> Response:
     deps = visit.adapters
     path = f"/address/order/{offer.id}"
+    today = today_in_sweden(deps.clock)
     page = FormPage(
         offer=offer,
         provider_name=provider_names(deps.catalog, [offer.provider_id])[offer.provider_id],
@@ -79,7 +83,7 @@ def _form_response(
         identified=False,
         csrf_token=csrf_token(session, deps.signing_key),
         submission_id=submission_token(session, deps.signing_key, offer.id, visit.now_epoch),
-        today=today_in_sweden(deps.clock),
+        today=today,
         values=rejected.values if rejected else (edited or {}),
         errors=rejected.errors if rejected else {},
         first_rendering=rejected is None and edited is None,
@@ -89,6 +93,9 @@ def _form_response(
         hidden={PARAMETER: token},
         chosen_address=listed,
         back_href=offers_href(token),
+        asks_code=asks_for_code(offer, today) or bool(code and code.typed),
+        campaign_code=code.typed if code else "",
+        code_error=code.error if code else None,
     )
     return visit.html(form_page(visit.context(path), page), status=status)
 
@@ -151,17 +158,21 @@ def submit_form(visit: Visit, offer_id: str) -> Response:
         return visit.html(page, status=409)
 
     form, step = _composed(visit, offer), review.step_of(fields)
+    today = today_in_sweden(deps.clock)
+    code = code_answer(offer, fields, today)
     if step == "edit":
         return _form_response(
             visit, session, offer, token, listed,
             takeover=takeover, takeover_checked=consent,
-            edited=review.answer_values(form, fields),
+            edited=review.answer_values(form, fields), code=code,
         )  # fmt: skip
-    result = validate_submission(form, fields, today_in_sweden(deps.clock))
-    if isinstance(result, FormRejected):
+    result = validate_submission(form, fields, today)
+    # A wrong campaign code stops the order as a wrong answer does (order_form.py).
+    if isinstance(result, FormRejected) or code.error is not None:
         return _form_response(
             visit, session, offer, token, listed,
-            takeover=takeover, takeover_checked=consent, rejected=result, status=422,
+            takeover=takeover, takeover_checked=consent,
+            rejected=review.as_rejected(form, fields, result), status=422, code=code,
         )  # fmt: skip
     checkout = review.Checkout(
         action=f"/address/order/{offer.id}",

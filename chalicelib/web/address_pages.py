@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from ..domain.addresses import ListedAccess
+from ..domain.campaigns import PublicPrice, public_price
 from ..domain.models import Deliverability, Offer
 from .i18n import pick
 from .pages import PageContext, render_page
@@ -39,6 +41,7 @@ class AddressOfferCard:
     offer: Offer
     provider_name: str
     href: str  # the order form for this access
+    price: PublicPrice  # the price shown to everyone (domain/campaigns.py)
     # deliverable, not (with `reason`), takeover (another provider has it), or unknown.
     state: str
     reason: str = ""
@@ -52,19 +55,21 @@ def offer_card(
     answer: Deliverability | None,
     *,
     takeover: bool,
+    today: date,
 ) -> AddressOfferCard:
+    shown = public_price(offer, today)
     if answer is None:
-        return AddressOfferCard(offer, provider_name, href, "unknown")
+        return AddressOfferCard(offer, provider_name, href, shown, "unknown")
     if answer.deliverable:
-        return AddressOfferCard(offer, provider_name, href, "deliverable")
+        return AddressOfferCard(offer, provider_name, href, shown, "deliverable")
     if takeover:
-        return AddressOfferCard(offer, provider_name, href, "takeover")
+        return AddressOfferCard(offer, provider_name, href, shown, "takeover")
     reason = pick(
         ctx.language,
         answer.customer_message or "",
         answer.customer_message_en or answer.customer_message or "",
     )
-    return AddressOfferCard(offer, provider_name, href, "not_deliverable", reason)
+    return AddressOfferCard(offer, provider_name, href, shown, "not_deliverable", reason)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from chalice.app import Response
 from ..domain.accesses import search_accesses
 from ..domain.address_orders import offers_at_address
 from ..domain.addresses import MAX_QUERY_CHARS
+from ..domain.clock import today_in_sweden
 from ..domain.errors import NotFound
 from ..domain.models import ON_API, CityNetwork
 from .address_choice import PARAMETER, ChosenAccess, choice_token, read_choice_token
@@ -117,6 +118,7 @@ def show_offers(visit: Visit) -> Response:
                     order_href(item.offer.id, token),
                     item.answer,
                     takeover=item.takeover,
+                    today=today_in_sweden(deps.clock),
                 )
                 for item in items
             ],

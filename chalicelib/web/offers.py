@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from datetime import date
 
 from chalice.app import Response
 
 from ..domain import ordering
+from ..domain.campaigns import public_price
+from ..domain.clock import today_in_sweden
 from ..domain.errors import NotFound
 from ..domain.models import ON_API, Category, Offer
 from ..domain.ordering import Access, OffersView
@@ -33,7 +36,10 @@ def provider_names(catalog: Catalog, provider_ids: Iterable[str]) -> dict[str, s
 
 
 def _groups(
-    catalog: Catalog, by_category: Mapping[Category, list[Offer]], active_uids: Iterable[str]
+    catalog: Catalog,
+    by_category: Mapping[Category, list[Offer]],
+    active_uids: Iterable[str],
+    today: date,
 ) -> list[tuple[str, list[OfferCard]]]:
     active = set(active_uids)
     names = provider_names(
@@ -42,7 +48,10 @@ def _groups(
     return [
         (
             category.value,
-            [OfferCard(o, names[o.provider_id], o.service_uid in active) for o in offers],
+            [
+                OfferCard(o, names[o.provider_id], o.service_uid in active, public_price(o, today))
+                for o in offers
+            ],
         )
         for category, offers in by_category.items()
     ]
@@ -75,7 +84,9 @@ def _identified(visit: Visit, session: Session) -> Response:
     page = OffersPage(
         city_network_name=view.city_network.name,
         identified=True,
-        groups=_groups(deps.catalog, view.by_category, port.service_uids),
+        groups=_groups(
+            deps.catalog, view.by_category, port.service_uids, today_in_sweden(deps.clock)
+        ),
         port_message=port.message,
         port_unknown=port.unknown,
         csrf_token=csrf_token(session, deps.signing_key),
@@ -100,7 +111,7 @@ def show_offers(visit: Visit) -> Response:
     page = OffersPage(
         city_network_name=view.city_network.name,
         identified=False,
-        groups=_groups(deps.catalog, view.by_category, ()),
+        groups=_groups(deps.catalog, view.by_category, (), today_in_sweden(deps.clock)),
         address_search=city_network_id if view.city_network.protocol == ON_API else None,
     )
     return visit.html(offers_page(visit.context("/offers"), page))

@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, quote
 from chalice.app import Response
 
 from ..domain import ordering
+from ..domain.campaigns import asks_for_code
 from ..domain.citynet import CallResult
 from ..domain.clock import today_in_sweden
 from ..domain.forms import ComposedForm, FormRejected, validate_submission
@@ -28,6 +29,7 @@ from ..domain.order_limits import OrderLimits, take_order_allowance
 from ..domain.ordering import Access, OrderRequest
 from ..domain.takeover import takeover_possible, with_consent
 from . import review
+from .campaign_code import CodeAnswer, code_answer
 from .errors import PageError
 from .form_source import offer_form
 from .offers import provider_names
@@ -102,8 +104,10 @@ def _form_response(
     takeover: bool = False,
     takeover_checked: bool = False,
     edited: bool = False,
+    code: CodeAnswer | None = None,
 ) -> Response:
     deps = visit.adapters
+    today = today_in_sweden(deps.clock)
     page = FormPage(
         offer=offer,
         provider_name=provider_names(deps.catalog, [offer.provider_id])[offer.provider_id],
@@ -111,12 +115,15 @@ def _form_response(
         identified=session.identified is not None,
         csrf_token=csrf_token(session, deps.signing_key),
         submission_id=submission_token(session, deps.signing_key, offer.id, visit.now_epoch),
-        today=today_in_sweden(deps.clock),
+        today=today,
         values=values or (rejected.values if rejected else {}),
         errors=rejected.errors if rejected else {},
         first_rendering=rejected is None and not edited,
         takeover=takeover,
         takeover_checked=takeover_checked,
+        asks_code=asks_for_code(offer, today) or bool(code and code.typed),
+        campaign_code=code.typed if code else "",
+        code_error=code.error if code else None,
     )
     return visit.html(form_page(visit.context(f"/order/{offer.id}"), page), status=status)
 
@@ -193,16 +200,20 @@ def submit_form(visit: Visit, offer_id: str) -> Response:
 
     deps = visit.adapters
     form, step = _composed(visit, offer), review.step_of(fields)
+    today = today_in_sweden(deps.clock)
+    code = code_answer(offer, fields, today)
     if step == "edit":
         return _form_response(
             visit, session, offer, values=review.answer_values(form, fields), edited=True,
-            takeover=takeover, takeover_checked=consent,
+            takeover=takeover, takeover_checked=consent, code=code,
         )  # fmt: skip
-    result = validate_submission(form, fields, today_in_sweden(deps.clock))
-    if isinstance(result, FormRejected):
+    result = validate_submission(form, fields, today)
+    # A wrong campaign code stops the order as a wrong answer does: on every step, the
+    # confirm POST too (its hidden inputs are the client's).
+    if isinstance(result, FormRejected) or code.error is not None:
         return _form_response(
-            visit, session, offer, rejected=result, status=422,
-            takeover=takeover, takeover_checked=consent,
+            visit, session, offer, rejected=review.as_rejected(form, fields, result),
+            status=422, takeover=takeover, takeover_checked=consent, code=code,
         )  # fmt: skip
     checkout = review.Checkout(
         action=f"/order/{offer.id}",

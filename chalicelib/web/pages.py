@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from ..domain.addresses import ListedAccess
+from ..domain.campaigns import PublicPrice
 from ..domain.forms import ComposedForm, FieldError
 from ..domain.models import (
     ActivationState,
@@ -19,10 +20,13 @@ from ..domain.models import (
     LegalIdentity,
     Offer,
     Order,
+    PriceTerms,
     Provider,
     ProviderDocument,
 )
-from .form_view import FormAnswers, error_summary, fieldset_view
+from ..domain.texts import translated
+from .campaign_code import LABEL as CODE_LABEL
+from .form_view import ErrorSummaryItem, FormAnswers, error_summary, error_text, fieldset_view
 from .i18n import Language, pick
 from .rendering import render
 
@@ -63,7 +67,8 @@ def render_page(ctx: PageContext, template: str, **values: Any) -> str:
 class OfferCard:
     offer: Offer
     provider_name: str
-    active: bool = False
+    active: bool
+    price: PublicPrice  # the price shown to everyone (domain/campaigns.py)
 
 
 @dataclass(frozen=True)
@@ -126,6 +131,22 @@ class FormPage:
     back_href: str = "/offers"
     # A provider's preview of its extension form (web/preview.py): read-only, no tokens.
     preview: bool = False
+    # The offer's campaign has a code (web/campaign_code.py): the field, as typed, and why
+    # the code was refused.
+    asks_code: bool = False
+    campaign_code: str = ""
+    code_error: FieldError | None = None
+
+
+def _code_error_item(ctx: PageContext, page: FormPage) -> list[ErrorSummaryItem]:
+    if page.code_error is None:
+        return []
+    message = error_text(ctx.language, page.code_error)
+    return [ErrorSummaryItem(message, field_id="f-campaign_code", label=_label(ctx))]
+
+
+def _label(ctx: PageContext) -> str:
+    return translated(CODE_LABEL, ctx.language)
 
 
 def form_page(ctx: PageContext, page: FormPage) -> str:
@@ -140,7 +161,8 @@ def form_page(ctx: PageContext, page: FormPage) -> str:
         "form.html",
         page=page,
         offer=page.offer,
-        errors=error_summary(ctx.language, page.form, page.errors),
+        errors=error_summary(ctx.language, page.form, page.errors) + _code_error_item(ctx, page),
+        code_error=error_text(ctx.language, page.code_error) if page.code_error else None,
         fieldsets=[fieldset_view(ctx.language, fs, answers) for fs in page.form.fieldsets],
     )
 
@@ -210,11 +232,15 @@ class ReviewPage:
     # Everything the confirm and edit POSTs carry: the answers and the form's tokens.
     hidden: Mapping[str, str]
     identified: bool
+    # The price the order gets (domain/campaigns.price_terms_for with the typed code).
+    price: PriceTerms
     takeover: bool = False
     chosen_address: ListedAccess | None = None
     back_href: str = "/offers"
     terms_missing: bool = False
     early_start_checked: bool = False
+    # The typed code that gave the price its campaign.
+    campaign_code: str | None = None
 
 
 def review_page(ctx: PageContext, page: ReviewPage) -> str:

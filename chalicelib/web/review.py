@@ -30,9 +30,10 @@ from ..domain.clock import today_in_sweden
 from ..domain.errors import NotFound
 from ..domain.forms import ComposedForm
 from ..domain.forms.definitions import BASE_FIELDSET, FieldSpec
-from ..domain.forms.validation import FormAccepted
+from ..domain.forms.validation import FormAccepted, FormRejected, FormResult
 from ..domain.models import DOCUMENT_KINDS, Agreement, DocumentKind, Offer, ProviderDocument
 from ..domain.operator import BROKER
+from .campaign_code import CODE_FIELD, code_answer
 from .i18n import Language, pick
 from .pages import AnswerLine, DocumentLink, PageContext, ReviewPage, document_page, review_page
 from .visit import Visit
@@ -72,6 +73,16 @@ def answer_values(form: ComposedForm, fields: Mapping[str, list[str]]) -> dict[s
         else:
             values[spec.name] = sent[0]
     return values
+
+
+def as_rejected(
+    form: ComposedForm, fields: Mapping[str, list[str]], result: FormResult
+) -> FormRejected:
+    """The answers to show the form again with: the form's own errors, or none (when only
+    the campaign code was wrong) and the answers as posted."""
+    if isinstance(result, FormRejected):
+        return result
+    return FormRejected(errors={}, values=answer_values(form, fields))
 
 
 @dataclass(frozen=True)
@@ -137,6 +148,11 @@ def _page(
     hidden = {**checkout.tokens, **answer_values(form, fields)}
     if checkout.takeover_consent:
         hidden[TAKEOVER_FIELD] = "on"
+    # The forms refused a wrong code before this step (web/campaign_code.py): the code here
+    # gives the campaign or is empty, and the page shows the price it gives.
+    code = code_answer(offer, fields, today)
+    if code.typed:
+        hidden[CODE_FIELD] = code.typed
     return ReviewPage(
         offer=offer,
         provider=catalog.get_provider(offer.provider_id),
@@ -153,6 +169,8 @@ def _page(
         action=checkout.action,
         hidden=hidden,
         identified=checkout.identified,
+        price=code.price,
+        campaign_code=code.campaign_code,
         takeover=checkout.takeover_consent,
         chosen_address=checkout.chosen_address,
         back_href=checkout.back_href,
@@ -203,6 +221,8 @@ def confirmed_agreement(
         accepted_at=deps.clock.now(),
         early_start=early_start,
         review_text_sha256=review_text_sha256(visit.context(checkout.action), page),
+        campaign_code=page.campaign_code,
+        price=page.price,
     )
 
 

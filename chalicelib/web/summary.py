@@ -11,9 +11,12 @@ their order's agreement keeps.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from chalice.app import Response
 
+from ..domain.campaigns import asks_for_code
+from ..domain.clock import today_in_sweden
 from ..domain.contract_summary import ContractSummary, contract_summary
 from ..domain.models import LegalIdentity, Offer, PriceTerms, Provider
 from ..domain.operator import BROKER
@@ -47,10 +50,14 @@ class SummaryPage:
     withdrawal_days: int
     withdrawal_href: str
     broker: LegalIdentity
+    # The offer has a campaign for those who type its code: noted, not the price shown.
+    campaign_with_code: bool = False
 
 
-def summary_page(offer: Offer, provider: Provider, city_network_name: str) -> SummaryPage:
-    summary = contract_summary(offer, provider, city_network_name)
+def summary_page(
+    offer: Offer, provider: Provider, city_network_name: str, today: date
+) -> SummaryPage:
+    summary = contract_summary(offer, provider, city_network_name, today)
     return SummaryPage(
         summary=summary,
         version=summary.content_sha256[:VERSION_DIGITS],
@@ -58,6 +65,7 @@ def summary_page(offer: Offer, provider: Provider, city_network_name: str) -> Su
         withdrawal_days=WITHDRAWAL_DAYS,
         withdrawal_href=f"/withdrawal-form?offer={offer.id}",
         broker=BROKER,
+        campaign_with_code=asks_for_code(offer, today),
     )
 
 
@@ -67,7 +75,7 @@ def show_summary(visit: Visit, offer_id: str) -> Response:
     offer = catalog.get_offer(offer_id)
     provider = catalog.get_provider(offer.provider_id)
     city_network = catalog.get_city_network(offer.city_network_id)
-    page = summary_page(offer, provider, city_network.name)
+    page = summary_page(offer, provider, city_network.name, today_in_sweden(visit.adapters.clock))
     ctx = visit.context(f"/offers/{offer.id}/summary")
     return visit.html(render_page(ctx, "contract_summary.html", page=page))
 

@@ -66,6 +66,10 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
 A_TERMS = "A's private terms 9c2e"
 A_QUESTION = "a_only_question_4b7d"
 
+# Query parameters an operation requires, so B's call reaches the store: the monthly
+# reports read the month the world's orders are in (FixedClock's default instant).
+REQUIRED_QUERIES = {"report_orders": "month=2026-11", "report_totals": "month=2026-11"}
+
 SECURED = [op for op in api.operations if op.secured]
 WITH_IDS = [op for op in SECURED if any(p.name not in NAMESPACES for p in op.path_params)]
 WITHOUT_IDS = [op for op in SECURED if op not in WITH_IDS]
@@ -316,8 +320,11 @@ def test_a_itself_reaches_the_same_route(world: World, op: Operation) -> None:
 def test_b_sees_and_changes_nothing_of_a_s_on_routes_without_ids(world: World, op: Operation):
     body = VALID_BODIES[op.body.__name__] if op.body is not None else None
     before = world.a_state()
-    response = world.call(B, op.method, op.path, body)
+    query = REQUIRED_QUERIES.get(op.operation_id, "")
+    response = world.call(B, op.method, op.path, body, query=query)
     assert response.status_code < 500, response.body
+    if query:  # taught its required parameters: B's call reaches the store
+        assert response.status_code == 200, response.body
     assert leaked(world, response) == []
     assert world.a_state() == before
 
@@ -334,11 +341,12 @@ def test_b_s_listing_shows_b_s_own_orders(world: World) -> None:
 @pytest.mark.parametrize("op", WITH_CURSOR, ids=label)
 def test_a_s_cursor_gives_b_nothing_of_a_s(world: World, op: Operation) -> None:
     # Given a genuine next-page cursor of A's
-    page = json.loads(world.call(A, op.method, op.path, query="limit=1").body)
+    required = "".join(f"{q}&" for q in [REQUIRED_QUERIES.get(op.operation_id)] if q)
+    page = json.loads(world.call(A, op.method, op.path, query=f"{required}limit=1").body)
     cursor = page["next_cursor"]
     assert cursor
     # When B pages with it
-    borrowed = world.call(B, op.method, op.path, query=f"limit=100&cursor={cursor}")
+    borrowed = world.call(B, op.method, op.path, query=f"{required}limit=100&cursor={cursor}")
     # Then B is refused (order cursors are signed for their provider), or at most the
     # cursor positions B's own listing (delivery cursors are bare ids, webhooks/cursors.py)
     assert borrowed.status_code in (200, 400), borrowed.body

@@ -53,7 +53,7 @@ def test_the_agreement_holds_the_whole_price_the_documents_and_the_summary_versi
     assert made.terms.content_sha256 == terms().content_sha256
     assert made.privacy is None
     assert made.contract_summary_sha256 == (
-        contract_summary(offer(), PROVIDER, "Teststadsnätet").content_sha256
+        contract_summary(offer(), PROVIDER, "Teststadsnätet", TODAY).content_sha256
     )
     assert (made.language, made.terms_accepted_at) == ("en", AT)
     assert made.early_start_requested and made.early_start_requested_at == AT

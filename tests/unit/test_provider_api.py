@@ -100,6 +100,8 @@ def test_openapi_document_needs_no_key_and_is_valid_openapi_3_1(world: World) ->
         "/orders/{order_id}/activation",
         "/offers",
         "/openapi.json",
+        "/reports/orders",
+        "/reports/orders/totals",
     }
     assert document["components"]["securitySchemes"]["apiKey"] == {
         "type": "apiKey",
@@ -133,6 +135,8 @@ def test_missing_or_unknown_key_is_401_json(world: World, key: str | None) -> No
         ("GET", f"/orders/{UNKNOWN_ID}/events"),
         ("POST", f"/orders/{UNKNOWN_ID}/activation"),
         ("GET", "/offers"),
+        ("GET", "/reports/orders?month=2025-03"),
+        ("GET", "/reports/orders/totals?month=2025-03"),
     ],
 )
 def test_every_route_but_openapi_requires_a_key(world: World, method: str, path: str) -> None:

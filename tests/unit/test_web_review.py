@@ -246,7 +246,9 @@ def test_only_the_confirm_places_the_order_with_its_agreement(client: Client, wo
     provider = world.adapters.catalog.get_provider(PROVIDER_ID)
     network = world.adapters.catalog.get_city_network(offer.city_network_id)
     assert agreement.contract_summary_sha256 == (
-        contract_summary(offer, provider, network.name).content_sha256
+        contract_summary(
+            offer, provider, network.name, today_in_sweden(world.adapters.clock)
+        ).content_sha256
     )
     assert agreement.language == "sv"
     # Accepted when confirmed, just before the order was stored

@@ -11,6 +11,7 @@ import pytest
 from chalice.test import Client
 
 from app import app
+from chalicelib.domain.clock import today_in_sweden
 from chalicelib.domain.contract_summary import contract_summary
 from chalicelib.domain.models import LegalIdentity, Offer, PriceTerms
 from chalicelib.web.summary import minimum_total_sek
@@ -157,7 +158,8 @@ def test_the_summary_states_the_price_term_renewal_and_termination(client: Clien
 def test_the_summary_shows_its_version_the_first_12_hex_of_its_hash(client: Client, world: World):
     catalog = world.adapters.catalog
     offer = catalog.get_offer("tl-internet-100")
-    expected = contract_summary(offer, catalog.get_provider("test-tl"), "Teststadsnätet")
+    today = today_in_sweden(world.adapters.clock)
+    expected = contract_summary(offer, catalog.get_provider("test-tl"), "Teststadsnätet", today)
 
     _, page = get(client, "/offers/tl-internet-100/summary")
 

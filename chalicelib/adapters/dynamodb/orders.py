@@ -7,13 +7,16 @@ from typing import Any
 
 from chalicelib.adapters.cursor import (
     CHANGES,
+    CREATED,
     LISTING,
     CursorCodec,
     change_key,
     changes_position,
+    created_position,
     filter_key,
     listing_position,
     position_after,
+    range_key,
     since_key,
 )
 from chalicelib.domain.errors import (
@@ -22,6 +25,7 @@ from chalicelib.domain.errors import (
     InvalidInput,
     NotFound,
 )
+from chalicelib.domain.ids import next_order_id, order_id_range
 from chalicelib.domain.models import Order, OrderEvent
 from chalicelib.domain.ports import OrderFilter, OrderPage
 
@@ -274,6 +278,36 @@ class DynamoDBOrderStore:
             else None
         )
         return OrderPage(items=[_order(item) for item in items], next_cursor=next_cursor)
+
+    def created_between(
+        self, provider_id: str, start: datetime, end: datetime, *, limit: int, cursor: str | None
+    ) -> OrderPage:
+        _check_limit(limit)
+        low, high = order_id_range(start, end)
+        if cursor is not None:
+            decoded = self._codec.decode(provider_id, cursor)
+            low = next_order_id(position_after(decoded, CREATED, range_key(start, end)))
+        params: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": INDEX_PROVIDER_ORDERS,
+            "KeyConditionExpression": "po_pk = :p AND po_sk BETWEEN :low AND :high",
+            "ExpressionAttributeValues": {
+                ":p": s(provider_pk(provider_id)),
+                ":low": s(low),
+                ":high": s(high),
+            },
+            "ScanIndexForward": True,
+        }
+        if low > high:  # a cursor at the range's very last id
+            return OrderPage(items=[], next_cursor=None)
+        items, more = self._first(params, limit, filtered=False)
+        orders = [_order(item) for item in items]
+        next_cursor = (
+            self._codec.encode(provider_id, created_position(orders[-1].id, start, end))
+            if more
+            else None
+        )
+        return OrderPage(items=orders, next_cursor=next_cursor)
 
     def _first(
         self, params: dict[str, Any], limit: int, *, filtered: bool

@@ -14,13 +14,16 @@ from typing import Any
 
 from chalicelib.adapters.cursor import (
     CHANGES,
+    CREATED,
     LISTING,
     CursorCodec,
     change_key,
     changes_position,
+    created_position,
     filter_key,
     listing_position,
     position_after,
+    range_key,
     since_key,
 )
 from chalicelib.adapters.expiry import expiry_epoch, is_expired
@@ -31,6 +34,7 @@ from chalicelib.domain.errors import (
     InvalidInput,
     NotFound,
 )
+from chalicelib.domain.ids import next_order_id, order_id_range
 from chalicelib.domain.models import (
     CityNetwork,
     DocumentKind,
@@ -150,6 +154,23 @@ class InMemoryOrderStore:
         return self._page(
             provider_id, [o for _, o in keyed], limit, lambda o: changes_position(by_id[o.id])
         )
+
+    def created_between(
+        self, provider_id: str, start: datetime, end: datetime, *, limit: int, cursor: str | None
+    ) -> OrderPage:
+        _check_limit(limit)
+        low, high = order_id_range(start, end)
+        if cursor is not None:
+            decoded = self._codec.decode(provider_id, cursor)
+            low = next_order_id(position_after(decoded, CREATED, range_key(start, end)))
+        with self._lock:
+            mine = [
+                o
+                for o in self._orders.values()
+                if o.provider_id == provider_id and low <= o.id <= high
+            ]
+        mine.sort(key=lambda o: o.id)
+        return self._page(provider_id, mine, limit, lambda o: created_position(o.id, start, end))
 
     def _page(
         self,

@@ -21,9 +21,10 @@ EXTENSION_FIELDSET = "extension"
 # (web/address_choice.py) are the form's own too.
 # The review step's own fields (step, accept_terms, early_start: web/review.py) are reserved
 # too: the terms are accepted on the review page, where they are shown, not in the form.
+# So is the campaign code the customer may type (web/campaign_code.py).
 RESERVED_FIELDS = frozenset(
     {"csrf_token", "submission_id", "lang", "forced_takeover", "choice"}
-    | {"step", "accept_terms", "early_start"}
+    | {"step", "accept_terms", "early_start", "campaign_code"}
 )
 # Base-form answers that are not part of the stored Customer.
 BASE_NOT_CUSTOMER = frozenset({"requested_date"})
