@@ -1,20 +1,26 @@
 """A catalog that remembers what it read for a short while.
 
 Providers, city networks and offers change a few times a year, but every customer page
-reads them. A warm Lambda (or the local stack) keeps them for `ttl_s` seconds, so an
-admin change is seen within that time; this process's own writes are seen at once.
-Misses (NotFound) are not remembered: a new offer must not wait out a cached "no".
+reads them. A warm Lambda (or the local stack) keeps them for `ttl_s` seconds. Every catalog
+write bumps the catalog's generation (one DynamoDB item); `begin_request` (called by the
+HTTP middleware for each request) makes the first cached read of the request compare it
+once, so a change made in any process is seen on the next page view in every process, for
+one small strongly consistent GetItem per request that reads the catalog. Without
+`begin_request` (workers) entries live out their TTL. A version scheduled for later comes
+into force up to `ttl_s` after its time. Misses (NotFound) are not remembered: a new offer
+must not wait out a cached "no".
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from ..domain.models import CityNetwork, DocumentKind, Offer, Provider, ProviderDocument
 from ..domain.ports import Catalog
+from ..domain.provider_offer import ProviderOffer
 
 T = TypeVar("T")
 
@@ -33,8 +39,27 @@ class CachedCatalog:
         self._monotonic = monotonic
         self._lock = threading.Lock()
         self._entries: dict[tuple[str, str], tuple[float, Any]] = {}
+        self._generation: int | None = None
+        self._check_generation = False
+
+    def begin_request(self) -> None:
+        """A new request: its first cached read checks the generation first."""
+        with self._lock:
+            self._check_generation = True
+
+    def _current(self) -> None:
+        with self._lock:
+            check, self._check_generation = self._check_generation, False
+        if not check:
+            return
+        generation = self._inner.generation()
+        with self._lock:
+            if generation != self._generation:
+                self._entries.clear()
+                self._generation = generation
 
     def _read(self, key: tuple[str, str], load: Callable[[], T]) -> T:
+        self._current()
         now = self._monotonic()
         with self._lock:
             entry = self._entries.get(key)
@@ -100,6 +125,19 @@ class CachedCatalog:
             lambda: self._inner.current_document(provider_id, kind),
         )
 
+    def offer_versions(self, offer_id: str) -> list[Offer]:
+        # The provider API's own reads: always fresh, and rare.
+        return self._inner.offer_versions(offer_id)
+
+    def provider_offer_versions(self, offer_id: str) -> list[ProviderOffer]:
+        return self._inner.provider_offer_versions(offer_id)
+
+    def provider_offers(self, provider_id: str) -> list[ProviderOffer]:
+        return self._inner.provider_offers(provider_id)
+
+    def generation(self) -> int:
+        return self._inner.generation()
+
     # --- writes --------------------------------------------------------------------------
 
     def put_provider(self, provider: Provider) -> None:
@@ -116,4 +154,8 @@ class CachedCatalog:
 
     def add_document(self, document: ProviderDocument) -> None:
         self._inner.add_document(document)
+        self._forget()
+
+    def publish_offer(self, offer: ProviderOffer, catalog_offers: Sequence[Offer]) -> None:
+        self._inner.publish_offer(offer, catalog_offers)
         self._forget()

@@ -8,13 +8,13 @@ from typing import Any
 
 from chalice.app import Response
 
-from . import orders, webhooks
+from . import offers, orders, webhooks
 from .errors import JSON_HEADERS
 from .openapi import Call, build_document
 from .registry import BASE_PATH, api, bp
 
 # Imported for their declarations: each module registers its operations on `api`.
-OPERATION_MODULES = (orders, webhooks)
+OPERATION_MODULES = (orders, offers, webhooks)
 __all__ = ["BASE_PATH", "api", "bp"]
 
 _document: str | None = None

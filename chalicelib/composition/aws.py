@@ -65,7 +65,9 @@ class AwsAdapters(Adapters):
         from ..adapters.cached_catalog import CachedCatalog
         from ..adapters.dynamodb.catalog import DynamoDBCatalog
 
-        return CachedCatalog(DynamoDBCatalog(adapters.table), adapters.settings.catalog_cache_ttl_s)
+        return CachedCatalog(
+            DynamoDBCatalog(adapters.table, adapters.clock), adapters.settings.catalog_cache_ttl_s
+        )
 
     catalog = built_once(_catalog)
 
