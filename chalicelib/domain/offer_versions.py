@@ -250,7 +250,7 @@ def put_offer(
         dropped=dropped,
     )
     newly_dropped = set(earlier.values()) - kept
-    catalog.publish_offer(version, catalog_offers(version, latest, newly_dropped, now))
+    catalog.publish_offer(version, catalog_offers(version, latest, newly_dropped))
     return version, True
 
 
@@ -268,12 +268,12 @@ def retire(provider_id: str, offer_id: str, catalog: Catalog, now: dt.datetime) 
             "created_at": now,
         }
     )
-    catalog.publish_offer(version, catalog_offers(version, latest, set(), now))
+    catalog.publish_offer(version, catalog_offers(version, latest, set()))
     return version
 
 
 def catalog_offers(
-    version: ProviderOffer, previous: ProviderOffer | None, dropped: set[str], now: dt.datetime
+    version: ProviderOffer, previous: ProviderOffer | None, dropped: set[str]
 ) -> list[Offer]:
     """The catalog offers this version is, one per city network, plus a retired version of
     each catalog offer of a network the offer no longer lists."""
