@@ -90,3 +90,18 @@ def test_the_provider_guide_examples_work_as_written(local_stack: Any, page: Any
         timeout=10,
     ).json()["items"]
     assert any(e.get("text") == "CPE configured remotely" for e in events)
+    # And the walk-through made an offer with a campaign code, refused a binding over 24
+    # months, scheduled a price change and retired the offer in the end
+    assert '"catalog_offer_id":"bredband-250--demo-stadsnat"' in run.stdout.replace(" ", "")
+    assert '"field": "body.binding_months"' in run.stdout.replace('":"', '": "')
+    versions = requests.get(
+        f"{local_stack.app_url}/tl/v1/offers/bredband-250/versions",
+        headers={"x-api-key": GUIDE_DEMO_API_KEY},
+        timeout=10,
+    ).json()["items"]
+    assert [(v["monthly_price_sek"], v["retired"]) for v in versions] == [
+        (249, False),
+        (279, False),
+        (279, True),
+    ]
+    assert versions[0]["campaign"]["code"] == "VINTER25"
