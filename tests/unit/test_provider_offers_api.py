@@ -290,3 +290,15 @@ def test_every_write_changes_the_catalog_generation(world: World) -> None:
     after_put = catalog.generation()
     world.call("DELETE", "/offers/bredband-250")
     assert before < after_put < catalog.generation()
+
+
+def test_a_retired_offers_order_form_is_the_not_found_page(world: World) -> None:
+    world.put("bredband-250", offer_body())
+    before = world.client.http.get(f"/order/{CATALOG_ID}")
+    assert before.status_code == 200, before.status_code
+    world.call("DELETE", "/offers/bredband-250")
+    after = world.client.http.get(f"/order/{CATALOG_ID}")
+    assert after.status_code == 404
+    assert "<html" in after.body.decode()
+    # Its contract summary stays: orders placed earlier link to it.
+    assert world.client.http.get(f"/offers/{CATALOG_ID}/summary").status_code == 200
