@@ -117,6 +117,7 @@ def as_provider_offer(offer: Offer) -> ProviderOffer:
         upload_mbit=offer.upload_mbit,
         retired=offer.retired,
         created_at=offer.valid_from or dt.datetime(2000, 1, 1, tzinfo=dt.UTC),
+        extension_form_id=offer.extension_form_id,
     )
 
 
@@ -248,6 +249,7 @@ def put_offer(
         upload_mbit=content.upload_mbit,
         created_at=now,
         dropped=dropped,
+        extension_form_id=latest.extension_form_id if latest else None,
     )
     newly_dropped = set(earlier.values()) - kept
     catalog.publish_offer(version, catalog_offers(version, latest, newly_dropped))
@@ -292,6 +294,7 @@ def catalog_offers(
             campaign=version.campaign,
             download_mbit=version.download_mbit,
             upload_mbit=version.upload_mbit,
+            extension_form_id=version.extension_form_id,
             version=version.version,
             valid_from=version.valid_from,
             retired=version.retired,

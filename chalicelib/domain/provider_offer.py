@@ -41,3 +41,6 @@ class ProviderOffer(PriceTerms):
     retired: bool = False
     created_at: dt.datetime
     dropped: tuple[str, ...] = ()
+    # Not in the API body: kept from the offer as the operator loaded it, so a provider's
+    # PUT does not take its extension form away.
+    extension_form_id: str | None = None

@@ -19,6 +19,7 @@ from chalicelib.domain.api_keys import issue_api_key
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.offer_versions import catalog_offer_id
 from tests.fakes import (
+    EXTENSION_FORM_ID,
     NETWORK_ID,
     OTHER_PROVIDER_ID,
     PROVIDER_ID,
@@ -272,6 +273,7 @@ def test_an_operator_loaded_offer_is_managed_through_the_api_under_its_own_id(
     assert body_of(response)["version"] == 2
     offer = world.services.catalog.get_offer("tl-internet-100")
     assert (offer.version, offer.monthly_price_sek) == (2, 249)
+    assert offer.extension_form_id == EXTENSION_FORM_ID  # kept, not in the API body
 
 
 def test_idempotency_key_replays_the_first_answer(world: World) -> None:
