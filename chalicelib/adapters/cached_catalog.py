@@ -6,9 +6,10 @@ write bumps the catalog's generation (one DynamoDB item); `begin_request` (calle
 HTTP middleware for each request) makes the first cached read of the request compare it
 once, so a change made in any process is seen on the next page view in every process, for
 one small strongly consistent GetItem per request that reads the catalog. Without
-`begin_request` (workers) entries live out their TTL. A version scheduled for later comes
-into force up to `ttl_s` after its time. Misses (NotFound) are not remembered: a new offer
-must not wait out a cached "no".
+`begin_request` (workers) entries live out their TTL. The index listings lag a change by a
+moment, so what is read within `SETTLE_S` of a change is kept only until then. A version
+scheduled for later comes into force up to `ttl_s` after its time. Misses (NotFound) are
+not remembered: a new offer must not wait out a cached "no".
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from ..domain.provider_offer import ProviderOffer
 T = TypeVar("T")
 
 DEFAULT_TTL_S = 30.0
+# How long after a catalog change reads are not trusted for a whole TTL (index lag).
+SETTLE_S = 2.0
 
 
 class CachedCatalog:
@@ -38,7 +41,8 @@ class CachedCatalog:
         self._ttl_s = ttl_s
         self._monotonic = monotonic
         self._lock = threading.Lock()
-        self._entries: dict[tuple[str, str], tuple[float, Any]] = {}
+        self._entries: dict[tuple[str, str], tuple[float, Any]] = {}  # key: (expires, value)
+        self._settle_until = float("-inf")
         self._generation: int | None = None
         self._check_generation = False
 
@@ -55,26 +59,34 @@ class CachedCatalog:
         generation = self._inner.generation()
         with self._lock:
             if generation != self._generation:
-                self._entries.clear()
+                self._changed()
                 self._generation = generation
+
+    def _changed(self) -> None:
+        # Called with the lock held. The listings come from DynamoDB indexes, which are
+        # eventually consistent: what is read just after a change may not have it yet, so
+        # it is kept only for `SETTLE_S`, never for a whole TTL.
+        self._entries.clear()
+        self._settle_until = self._monotonic() + SETTLE_S
 
     def _read(self, key: tuple[str, str], load: Callable[[], T]) -> T:
         self._current()
         now = self._monotonic()
         with self._lock:
             entry = self._entries.get(key)
-        if entry is not None and now - entry[0] < self._ttl_s:
+        if entry is not None and now < entry[0]:
             value: T = entry[1]
             return value
         value = load()
         with self._lock:
-            self._entries[key] = (now, value)
+            settling = now < self._settle_until
+            self._entries[key] = (self._settle_until if settling else now + self._ttl_s, value)
         return value
 
     def _forget(self) -> None:
         # Writes are rare (the admin CLI, seeding): dropping everything keeps it simple.
         with self._lock:
-            self._entries.clear()
+            self._changed()
 
     # --- reads ---------------------------------------------------------------------------
 

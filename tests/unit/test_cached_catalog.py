@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.adapters.cached_catalog import CachedCatalog
+from chalicelib.adapters.cached_catalog import SETTLE_S, CachedCatalog
 from chalicelib.adapters.memory.store import InMemoryCatalog
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.models import Provider
@@ -134,3 +134,17 @@ def test_without_a_request_no_generation_is_read(inner):
 
     inner.generation = fail  # type: ignore[method-assign]
     catalog.get_offer("tl-internet-100")
+
+
+def test_reads_just_after_a_change_are_kept_only_until_the_indexes_settle(inner):
+    ticker = Ticker()
+    catalog = CachedCatalog(inner, ttl_s=3600, monotonic=ticker)
+    catalog.put_provider(Provider(id="new-tl", name="New TL"))  # a change: settling starts
+    catalog.list_providers()
+    catalog.list_providers()
+    assert inner.reads["list_providers"] == 1
+    ticker.now += SETTLE_S
+    catalog.list_providers()  # read again once the window has passed, then kept for the TTL
+    ticker.now += 60
+    catalog.list_providers()
+    assert inner.reads["list_providers"] == 2

@@ -81,20 +81,25 @@ class DynamoDBCatalog:
         self._client().put_item(TableName=self._table, Item=item)
 
     def _get(self, model: type[M], pk: str, sk: str, what: str) -> M:
-        response = self._client().get_item(TableName=self._table, Key={"pk": s(pk), "sk": s(sk)})
+        # Strongly consistent: a cache that saw the generation change must read the change.
+        response = self._client().get_item(
+            TableName=self._table, Key={"pk": s(pk), "sk": s(sk)}, ConsistentRead=True
+        )
         item = response.get("Item")
         if item is None:
             raise NotFound(f"{what} not found")
         return model.model_validate_json(text(item, "doc"))
 
     def _query(self, model: type[M], key: str, value: str, index: str | None = None) -> list[M]:
-        params = {
+        params: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": f"{key} = :v",
             "ExpressionAttributeValues": {":v": s(value)},
         }
         if index is not None:
-            params["IndexName"] = index
+            params["IndexName"] = index  # indexes are eventually consistent (CachedCatalog)
+        else:
+            params["ConsistentRead"] = True
         items = query_items(self._client(), params)
         return [model.model_validate_json(text(item, "doc")) for item in items]
 
@@ -224,6 +229,7 @@ class DynamoDBCatalog:
                 ":pk": s(provider_offer_pk(offer_id)),
                 ":v": s(VERSION_PREFIX),
             },
+            "ConsistentRead": True,
         }
         items = query_items(self._client(), params)
         return [ProviderOffer.model_validate_json(text(item, "doc")) for item in items]
@@ -285,6 +291,7 @@ class DynamoDBCatalog:
                 ":pk": s(documents_pk(provider_id)),
                 ":kind": s(f"{kind}#"),
             },
+            "ConsistentRead": True,
             **extra,
         }
         if "Limit" in extra:
