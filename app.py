@@ -3,6 +3,7 @@
 from chalice import Chalice
 
 from chalicelib.api.routes import bp as provider_api
+from chalicelib.catalog_freshness import catalog_freshness
 from chalicelib.health import bp as health
 from chalicelib.web.dev_mail import bp as dev_mail
 from chalicelib.web.routes import bp as customer_web
@@ -12,6 +13,7 @@ from chalicelib.workers.notifications import bp as notification_worker
 from chalicelib.workers.webhooks import bp as webhook_worker
 
 app = Chalice(app_name="stadsnatsfabriken")
+app.register_middleware(catalog_freshness, "http")
 app.register_blueprint(customer_web)
 app.register_blueprint(health)
 app.register_blueprint(provider_api, url_prefix="/tl/v1")

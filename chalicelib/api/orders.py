@@ -1,4 +1,4 @@
-"""Provider API: the provider's orders and offers. Routes translate HTTP to domain calls and
+"""Provider API: the provider's orders. Routes translate HTTP to domain calls and
 back; authentication, validation and error mapping happen in the pipeline, the rules in
 chalicelib.domain.provider_orders and chalicelib.domain.activation.provider."""
 
@@ -23,8 +23,6 @@ from .schemas import (
     EventOut,
     ListOrdersQuery,
     MessageIn,
-    OfferListOut,
-    OfferOut,
     OrderListOut,
     OrderOut,
     StatusChangeIn,
@@ -185,15 +183,3 @@ def request_activation(call: Call) -> Response:
         fingerprint("activation", order_id, body.model_dump_json()),
         work,
     )
-
-
-@api.operation(
-    "GET",
-    "/offers",
-    summary="The provider's offers",
-    status=200,
-    response=OfferListOut,
-)
-def list_offers(call: Call) -> Response:
-    offers = adapters().catalog.offers_of_provider(call.provider_id)
-    return json_response(200, OfferListOut(items=[OfferOut.from_domain(o) for o in offers]))

@@ -8,13 +8,13 @@ from typing import Any
 
 from chalice.app import Response
 
-from . import documents, identity, orders, provider_form, reports, webhooks
+from . import documents, identity, offers, orders, provider_form, reports, webhooks
 from .errors import JSON_HEADERS
 from .openapi import Call, build_document
 from .registry import BASE_PATH, api, bp
 
 # Imported for their declarations: each module registers its operations on `api`.
-OPERATION_MODULES = (orders, reports, webhooks, documents, provider_form, identity)
+OPERATION_MODULES = (orders, offers, reports, webhooks, documents, provider_form, identity)
 __all__ = ["BASE_PATH", "api", "bp"]
 
 _document: str | None = None

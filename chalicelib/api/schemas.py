@@ -16,9 +16,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from chalicelib.domain.models import (
     ActivationState,
-    Category,
     CityNetworkCall,
-    Offer,
     Order,
     OrderEvent,
     OrderEventKind,
@@ -213,31 +211,3 @@ class EventOut(Out):
 
 class EventListOut(Out):
     items: list[EventOut] = Field(description="Oldest first.")
-
-
-class OfferOut(Out):
-    id: str
-    city_network_id: str
-    service_uid: str
-    category: Category
-    name: str
-    monthly_price_sek: int
-    binding_months: int
-    extension_form_id: str | None
-
-    @classmethod
-    def from_domain(cls, offer: Offer) -> OfferOut:
-        return cls(
-            id=offer.id,
-            city_network_id=offer.city_network_id,
-            service_uid=offer.service_uid,
-            category=offer.category,
-            name=offer.name,
-            monthly_price_sek=offer.monthly_price_sek,
-            binding_months=offer.binding_months,
-            extension_form_id=offer.extension_form_id,
-        )
-
-
-class OfferListOut(Out):
-    items: list[OfferOut]

@@ -66,7 +66,9 @@ class AwsAdapters(Adapters):
         from ..adapters.cached_catalog import CachedCatalog
         from ..adapters.dynamodb.catalog import DynamoDBCatalog
 
-        return CachedCatalog(DynamoDBCatalog(adapters.table), adapters.settings.catalog_cache_ttl_s)
+        return CachedCatalog(
+            DynamoDBCatalog(adapters.table, adapters.clock), adapters.settings.catalog_cache_ttl_s
+        )
 
     catalog = built_once(_catalog)
 
@@ -75,8 +77,12 @@ class AwsAdapters(Adapters):
         from ..adapters.cached_provider_forms import CachedProviderForms
         from ..adapters.dynamodb.provider_forms import DynamoDBProviderForms
 
+        catalog = adapters.catalog
         return CachedProviderForms(
-            DynamoDBProviderForms(adapters.table), adapters.settings.catalog_cache_ttl_s
+            DynamoDBProviderForms(adapters.table),
+            adapters.settings.catalog_cache_ttl_s,
+            generation=getattr(catalog, "seen_generation", None),
+            after_write=getattr(catalog, "bump_generation", None),
         )
 
     provider_forms = built_once(_provider_forms)

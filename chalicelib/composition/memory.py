@@ -44,10 +44,10 @@ class InMemoryAdapters(Adapters):
     orders = built_once(_orders)
 
     @staticmethod
-    def _catalog(_: InMemoryAdapters) -> Catalog:
+    def _catalog(adapters: InMemoryAdapters) -> Catalog:
         from ..adapters.memory.store import InMemoryCatalog
 
-        return InMemoryCatalog()
+        return InMemoryCatalog(adapters.clock)
 
     catalog = built_once(_catalog)
 

@@ -167,6 +167,8 @@ def offer_for(offer_id: str, city_network_id: str | None, deps: Deps) -> Offer:
     offer = deps.catalog.get_offer(offer_id)
     if city_network_id is not None and offer.city_network_id != city_network_id:
         raise NotFound(f"offer {offer_id} is not sold in this city network")
+    if offer.retired:
+        raise NotFound(f"offer {offer_id} takes no new orders")
     return offer
 
 

@@ -23,6 +23,7 @@ from .models import (
     Provider,
     ProviderDocument,
 )
+from .provider_offer import ProviderOffer
 from .queues import Queue
 from .retry import RetrySchedule
 from .webhooks import WebhookMessage, WebhookStore, WebhookTransport
@@ -93,9 +94,31 @@ class Catalog(Protocol):
     def list_city_networks(self) -> list[CityNetwork]: ...
 
     def put_offer(self, offer: Offer) -> None: ...
-    def get_offer(self, offer_id: str) -> Offer: ...
-    def offers_in_city_network(self, city_network_id: str) -> list[Offer]: ...
-    def offers_of_provider(self, provider_id: str) -> list[Offer]: ...
+    def get_offer(self, offer_id: str) -> Offer:
+        """The version in force now (retired ones too: earlier orders still name them)."""
+
+    def offers_in_city_network(self, city_network_id: str) -> list[Offer]:
+        """The versions in force now that take orders (retired ones are left out)."""
+
+    def offers_of_provider(self, provider_id: str) -> list[Offer]:
+        """The versions in force now, retired ones included."""
+
+    def offer_versions(self, offer_id: str) -> list[Offer]:
+        """Every stored version of one catalog offer, oldest first (`get_offer` gives the one
+        in force, domain/offer_versions.py)."""
+
+    def publish_offer(self, offer: ProviderOffer, catalog_offers: Sequence[Offer]) -> None:
+        """Store a new version of a provider offer and the catalog offers' versions it makes,
+        all or nothing; ConcurrentModification if that version exists (another writer won)."""
+
+    def provider_offer_versions(self, offer_id: str) -> list[ProviderOffer]:
+        """Every version of one provider offer, whoever's, oldest first."""
+
+    def provider_offers(self, provider_id: str) -> list[ProviderOffer]:
+        """The newest version of each of the provider's offers, by id."""
+
+    def generation(self) -> int:
+        """A number every catalog write changes: a cache compares it to know it is current."""
 
     def add_document(self, document: ProviderDocument) -> None:
         """Store a new version; AlreadyExists if that version is stored (versions are

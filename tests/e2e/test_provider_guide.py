@@ -7,6 +7,7 @@ in one bash session. Only the port differs: the fixture's stack listens on a fre
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import subprocess
@@ -90,3 +91,28 @@ def test_the_provider_guide_examples_work_as_written(local_stack: Any, page: Any
         timeout=10,
     ).json()["items"]
     assert any(e.get("text") == "CPE configured remotely" for e in events)
+    # And the walk-through made an offer with a campaign code, refused a binding over 24
+    # months, scheduled a price change and retired the offer in the end
+    assert '"catalog_offer_id":"bredband-250--demo-stadsnat"' in run.stdout.replace(" ", "")
+    assert '"field": "body.binding_months"' in run.stdout.replace('":"', '": "')
+    versions = requests.get(
+        f"{local_stack.app_url}/tl/v1/offers/bredband-250/versions",
+        headers={"x-api-key": GUIDE_DEMO_API_KEY},
+        timeout=10,
+    ).json()["items"]
+    assert [(v["monthly_price_sek"], v["retired"]) for v in versions] == [
+        (249, False),
+        (279, False),
+        (279, True),
+    ]
+    assert versions[0]["campaign"]["code"] == "VINTER25"
+    # Step 2 published the terms: the newest version is the guide's text, current
+    terms = requests.get(
+        f"{local_stack.app_url}/tl/v1/documents/terms",
+        headers={"x-api-key": GUIDE_DEMO_API_KEY},
+        timeout=10,
+    ).json()
+    newest = terms["items"][-1]
+    guide_terms = "Allmänna villkor för Bredband 250: avtalet gäller tills vidare."
+    assert newest["current"] is True
+    assert newest["content_sha256"] == hashlib.sha256(guide_terms.encode()).hexdigest()

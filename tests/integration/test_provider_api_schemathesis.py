@@ -29,13 +29,21 @@ from schemathesis.specs.openapi.checks import (
 
 from app import app
 from chalicelib.composition import InMemoryAdapters, use
+from chalicelib.domain import offer_versions
 from chalicelib.domain.api_keys import issue_api_key
 from chalicelib.domain.documents import add_version
-from chalicelib.domain.models import ActivationState, OrderStatus
+from chalicelib.domain.models import ActivationState, Category, OrderStatus
+from chalicelib.domain.offer_versions import OfferContent, catalog_offer_id
 from chalicelib.domain.provider_forms import add_form_version
 from chalicelib.settings import Settings
 from infra.local.appserver import AppServer
-from tests.fakes import OTHER_PROVIDER_ID, PROVIDER_ID, FixedClock, seed_test_catalog
+from tests.fakes import (
+    NETWORK_ID,
+    OTHER_PROVIDER_ID,
+    PROVIDER_ID,
+    FixedClock,
+    seed_test_catalog,
+)
 from tests.hypothesis_profiles import long_run, scaled
 from tests.unit.provider_factories import T0, store_order
 from tests.unit.test_extension_form_checks import a_form
@@ -46,10 +54,19 @@ FOREIGN_PROVIDER = OTHER_PROVIDER_ID
 FOREIGN_TERMS = "Terms of the other provider only"
 
 
+# fiber-ab's offers: one it manages through the API, one the operator loaded.
+FOREIGN_OFFER_IDS = ("foreign-offer", "fiber-tel")
+OFFER_IDS = ("bredband-250", "tl-internet-100", "no-such-offer", *FOREIGN_OFFER_IDS)
+
+
 def no_foreign_data(ctx: Any, response: Any, case: schemathesis.Case) -> None:
-    """Tenant isolation under fuzzing: test-tl's key never shows fiber-ab's order."""
+    """Tenant isolation under fuzzing: test-tl's key never shows fiber-ab's order, offer or
+    terms, and another provider's offer is never answered with a success."""
     if FOREIGN_PROVIDER in response.text or FOREIGN_TERMS in response.text:
         raise AssertionError(f"{case.operation.label} showed another provider's data")
+    offer_id = (case.path_parameters or {}).get("offer_id")
+    if offer_id in FOREIGN_OFFER_IDS and response.status_code < 300:
+        raise AssertionError(f"{case.operation.label} answered for another provider's offer")
 
 
 CHECKS = [
@@ -100,6 +117,9 @@ def served() -> Iterator[Served]:
         adapters.provider_forms, adapters.form_definitions, FOREIGN_PROVIDER, a_form(), now=T0
     )
     add_version(adapters.catalog, PROVIDER_ID, "terms", now=T0, text="Our terms")
+    offer_versions.put_offer(
+        FOREIGN_PROVIDER, "foreign-offer", FOREIGN_OFFER, adapters.catalog, clock.now()
+    )
     clock.advance(seconds=10)  # let the change feed hand these out
     use(adapters)
     server = AppServer(app, "127.0.0.1", 0).start()
@@ -130,9 +150,18 @@ def in_memory_adapters(clock: FixedClock) -> InMemoryAdapters:
     )
 
 
+FOREIGN_OFFER = OfferContent(
+    name="Fiber 100",
+    category=Category.INTERNET,
+    city_networks=((NETWORK_ID, "F100"),),
+    monthly_price_sek=199,
+)
+
+
 def _with_known_order_ids(document: dict[str, Any], order_ids: list[str]) -> dict[str, Any]:
     """Random ids matching the pattern would only ever meet 404s; drawing from real ones
-    (plus an unknown and a foreign one) reaches the success paths too."""
+    (plus an unknown and a foreign one) reaches the success paths too. The same for offer
+    ids and an offer body's city network."""
     for path in document["paths"].values():
         for operation in path.values():
             for parameter in operation.get("parameters", []):
@@ -144,13 +173,27 @@ def _with_known_order_ids(document: dict[str, Any], order_ids: list[str]) -> dic
                 # stored orders (the foreign one among them), the next one none.
                 if parameter["name"] == "month":
                     parameter["schema"] = {"type": "string", "enum": [REPORT_MONTH, "2025-04"]}
+                if parameter["name"] == "offer_id":
+                    parameter["schema"] = {"type": "string", "enum": list(OFFER_IDS)}
+    network = document["components"]["schemas"]["CityNetworkIn"]["properties"]
+    network["city_network_id"] = {"type": "string", "enum": [NETWORK_ID, "no-such-net"]}
     return document
+
+
+def _foreign_offers(adapters: InMemoryAdapters) -> list[Any]:
+    catalog = adapters.catalog
+    return [
+        catalog.provider_offer_versions("foreign-offer"),
+        catalog.offer_versions("fiber-tel"),
+        catalog.offer_versions(catalog_offer_id("foreign-offer", NETWORK_ID)),
+    ]
 
 
 @pytest.mark.fuzz
 def test_every_operation_answers_as_documented(served: Served) -> None:
     document = requests.get(f"{served.base_url}/openapi.json", timeout=10).json()
     schema = schemathesis.openapi.from_dict(_with_known_order_ids(document, served.order_ids))
+    offers_before = _foreign_offers(served.adapters)
     deadline = time.monotonic() + TIME_BUDGET_S
     session = requests.Session()
     operations = [result.ok() for result in schema.get_all_operations()]
@@ -163,6 +206,10 @@ def test_every_operation_answers_as_documented(served: Served) -> None:
         "GET /orders/{order_id}/events",
         "POST /orders/{order_id}/activation",
         "GET /offers",
+        "GET /offers/{offer_id}",
+        "PUT /offers/{offer_id}",
+        "DELETE /offers/{offer_id}",
+        "GET /offers/{offer_id}/versions",
         "GET /openapi.json",
         "PUT /documents/{kind}",
         "GET /documents/{kind}",
@@ -217,3 +264,4 @@ def test_every_operation_answers_as_documented(served: Served) -> None:
         adapters.provider_forms.current(FOREIGN_PROVIDER),
         adapters.catalog.get_provider(FOREIGN_PROVIDER),
     ) == foreign_before
+    assert _foreign_offers(served.adapters) == offers_before, "another provider's offer changed"

@@ -87,6 +87,37 @@ def test_the_cache_sees_its_own_writes_at_once(table_name: str) -> None:
     assert current is not None and current.version == 1
 
 
+def _process_view(table_name: str) -> tuple[CachedCatalog, CachedProviderForms]:
+    """What one warm process holds: the catalog cache, and the forms cache that follows it."""
+    catalog = CachedCatalog(DynamoDBCatalog(table(table_name), FixedClock(T0)), ttl_s=3600)
+    forms = CachedProviderForms(
+        DynamoDBProviderForms(table(table_name)),
+        ttl_s=3600,
+        generation=catalog.seen_generation,
+        after_write=catalog.bump_generation,
+    )
+    return catalog, forms
+
+
+def test_a_form_stored_through_one_warm_process_is_current_in_another_on_its_next_request(
+    table_name: str,
+) -> None:
+    # Given two warm processes, the reader having cached "no form" for an hour's TTL
+    writer_catalog, writer = _process_view(table_name)
+    reader_catalog, reader = _process_view(table_name)
+    reader_catalog.begin_request()
+    assert reader.current(PROVIDER_ID) is None
+    # When the provider's form is stored through the other process
+    writer_catalog.begin_request()
+    writer.add(form(PROVIDER_ID, 1))
+    # Then the reader keeps its answer within the request it is in, and sees the form on
+    # its next one
+    assert reader.current(PROVIDER_ID) is None
+    reader_catalog.begin_request()
+    current = reader.current(PROVIDER_ID)
+    assert current is not None and current.version == 1
+
+
 # --- the API on DynamoDB -------------------------------------------------------------------
 
 

@@ -28,7 +28,7 @@ from chalicelib.domain.api_keys import issue_api_key
 from chalicelib.domain.models import Category, Customer, Offer, Provider
 from chalicelib.domain.webhook_delivery import deliver
 from chalicelib.settings import Settings
-from tests.fakes import NETWORK_ID, FixedClock
+from tests.fakes import NETWORK_ID, FixedClock, catalog_city_network
 from tests.unit.provider_factories import store_order
 from tests.unit.test_extension_form_checks import a_form, text_field
 from tests.unit.test_webhook_api import OkTransport, fake_resolver
@@ -36,6 +36,7 @@ from tests.unit.test_webhook_api import OkTransport, fake_resolver
 A, B = "prov-a", "prov-b"
 A_HOOK = "https://hooks.example.com/a-only/7f3c9"
 B_HOOK = "https://hooks.example.com/b"
+A_OFFER = "alpha-fiber-250"
 UNSECURED = {"get_openapi"}
 
 # How to fill each path parameter: A's real id, and an id that exists for nobody.
@@ -43,10 +44,14 @@ UNKNOWN_IDS = {
     "order_id": "ord_01J00000000000000000000000",
     "delivery_id": "dlv_01J00000000000000000000000",
     "version": "999999",
+    "offer_id": "no-such-offer",
 }
 # Path parameters that name a part of the caller's own account, not an object someone owns
 # (`/documents/{kind}`): the same value for A and B, each reaching its own.
 NAMESPACES = {"kind": "terms"}
+# Operations that create what an unknown id names (PUT /offers/{id}): B's unknown id makes
+# B's own offer, so A's id is compared with the 404 a GET of an unknown id gets.
+CREATES_AT_ID = {"PUT /offers/{offer_id}"}
 # A valid body per request model, so B's call gets past validation to the lookup.
 VALID_BODIES: dict[str, dict[str, Any]] = {
     "StatusChangeIn": {"status": "received", "note": "from B"},
@@ -61,6 +66,12 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
         "address": "B-gatan 2",
         "email": "kund@b.example",
         "phone": "+46 8 2",
+    },
+    "OfferIn": {
+        "name": "Bredband från B",
+        "category": "internet",
+        "city_networks": [{"city_network_id": NETWORK_ID, "service_uid": "BB100100"}],
+        "monthly_price_sek": 1,
     },
 }
 A_TERMS = "A's private terms 9c2e"
@@ -132,6 +143,11 @@ class World:
             "documents": [deps.catalog.documents(A, kind) for kind in ("terms", "privacy")],
             "form": deps.provider_forms.current(A),
             "provider": deps.catalog.get_provider(A),
+            "offers": [
+                deps.catalog.offer_versions(f"{A}-internet-100"),
+                deps.catalog.provider_offer_versions(A_OFFER),
+                deps.catalog.offers_of_provider(A),
+            ],
         }
 
     @property
@@ -171,6 +187,7 @@ def _adapters(backend: str, clock: FixedClock, request: pytest.FixtureRequest) -
 def world(request: pytest.FixtureRequest) -> Iterator[World]:
     clock = FixedClock()
     adapters = _adapters(request.param, clock, request)
+    adapters.catalog.put_city_network(catalog_city_network())
     for provider in (A, B):
         adapters.catalog.put_provider(Provider(id=provider, name=f"Leverantör {provider}"))
         adapters.catalog.put_offer(
@@ -220,15 +237,26 @@ def _seed(world: World) -> None:
     assert world.call(A, "PUT", "/documents/terms", {"text": A_TERMS}).status_code == 201
     a_own = a_form(**{A_QUESTION: text_field()})
     assert world.call(A, "PUT", "/form", a_own).status_code == 201
+    # A's offer, made through the API (its id must not contain A's provider id, a secret)
+    made = world.call(
+        A, "PUT", f"/offers/{A_OFFER}", {**VALID_BODIES["OfferIn"], "name": "Alfa 250"}
+    )
+    assert made.status_code == 200, made.body
     world.clock.advance(seconds=10)  # the change feed hands out settled changes only
     events = [e.id for o in a_orders for e in orders.list_events(o.id)]
-    world.ids = {"order_id": a_orders[0].id, "delivery_id": deliveries[0], "version": "1"}
+    world.ids = {
+        "order_id": a_orders[0].id,
+        "delivery_id": deliveries[0],
+        "version": "1",
+        "offer_id": A_OFFER,
+    }
     world.secrets = [
         *(o.id for o in a_orders),
         *events,
         *deliveries,
         A,
         f"{A}-internet-100",
+        A_OFFER,
         "hooks.example.com/a-only",
         "Astrid",
         "Alfadottir",
@@ -287,7 +315,10 @@ def test_b_using_a_s_ids_gets_exactly_the_404_of_an_unknown_id(world: World, op:
     before = world.a_state()
     # When B addresses A's object, and an object that does not exist
     foreign = world.call(B, op.method, _path(op, world.ids), body)
-    unknown = world.call(B, op.method, _path(op, UNKNOWN_IDS), body)
+    if label(op) in CREATES_AT_ID:
+        unknown = world.call(B, "GET", _path(op, UNKNOWN_IDS))
+    else:
+        unknown = world.call(B, op.method, _path(op, UNKNOWN_IDS), body)
     # Then both are the same 404, differing only in the id B itself sent
     assert foreign.status_code == unknown.status_code == 404, foreign.body
     expected = unknown.body.decode()

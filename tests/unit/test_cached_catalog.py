@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.adapters.cached_catalog import CachedCatalog
+from chalicelib.adapters.cached_catalog import SETTLE_S, CachedCatalog
 from chalicelib.adapters.memory.store import InMemoryCatalog
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.models import Provider
@@ -95,3 +95,56 @@ def test_a_caller_changing_a_returned_list_does_not_change_the_cache(inner):
     catalog = CachedCatalog(inner, ttl_s=30, monotonic=Ticker())
     catalog.offers_in_city_network(NETWORK_ID).clear()
     assert len(catalog.offers_in_city_network(NETWORK_ID)) == 4
+
+
+def test_each_request_reads_the_generation_once_and_a_change_elsewhere_empties_the_cache(
+    inner,
+):
+    catalog = CachedCatalog(inner, ttl_s=3600, monotonic=Ticker())
+    catalog.begin_request()
+    for _ in range(3):
+        catalog.get_offer("tl-internet-100")
+    generation_reads = []
+    original = inner.generation
+
+    def counted() -> int:
+        generation_reads.append(1)
+        return original()
+
+    inner.generation = counted  # type: ignore[method-assign]
+    catalog.begin_request()
+    catalog.get_offer("tl-internet-100")
+    catalog.list_providers()
+    assert len(generation_reads) == 1
+    assert inner.reads["get_offer"] == 1  # same generation: the cached entry is used
+    # Another process writes (straight to the store, past this cache).
+    inner.put_provider(Provider(id="new-tl", name="New TL"))
+    catalog.list_providers()
+    assert "new-tl" not in {p.id for p in catalog.list_providers()}  # same request
+    catalog.begin_request()
+    assert "new-tl" in {p.id for p in catalog.list_providers()}
+    assert len(generation_reads) == 2
+
+
+def test_without_a_request_no_generation_is_read(inner):
+    catalog = CachedCatalog(inner, ttl_s=30, monotonic=Ticker())
+
+    def fail() -> int:
+        raise AssertionError("generation read outside a request")
+
+    inner.generation = fail  # type: ignore[method-assign]
+    catalog.get_offer("tl-internet-100")
+
+
+def test_reads_just_after_a_change_are_kept_only_until_the_indexes_settle(inner):
+    ticker = Ticker()
+    catalog = CachedCatalog(inner, ttl_s=3600, monotonic=ticker)
+    catalog.put_provider(Provider(id="new-tl", name="New TL"))  # a change: settling starts
+    catalog.list_providers()
+    catalog.list_providers()
+    assert inner.reads["list_providers"] == 1
+    ticker.now += SETTLE_S
+    catalog.list_providers()  # read again once the window has passed, then kept for the TTL
+    ticker.now += 60
+    catalog.list_providers()
+    assert inner.reads["list_providers"] == 2

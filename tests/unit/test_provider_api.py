@@ -99,10 +99,13 @@ def test_openapi_document_needs_no_key_and_is_valid_openapi_3_1(world: World) ->
         "/orders/{order_id}/events",
         "/orders/{order_id}/activation",
         "/offers",
+        "/offers/{offer_id}",
+        "/offers/{offer_id}/versions",
         "/openapi.json",
         "/reports/orders",
         "/reports/orders/totals",
     }
+    assert set(document["paths"]["/offers/{offer_id}"]) == {"get", "put", "delete"}
     assert document["components"]["securitySchemes"]["apiKey"] == {
         "type": "apiKey",
         "in": "header",
@@ -137,6 +140,10 @@ def test_missing_or_unknown_key_is_401_json(world: World, key: str | None) -> No
         ("GET", "/offers"),
         ("GET", "/reports/orders?month=2025-03"),
         ("GET", "/reports/orders/totals?month=2025-03"),
+        ("GET", "/offers/bredband-250"),
+        ("PUT", "/offers/bredband-250"),
+        ("DELETE", "/offers/bredband-250"),
+        ("GET", "/offers/bredband-250/versions"),
     ],
 )
 def test_every_route_but_openapi_requires_a_key(world: World, method: str, path: str) -> None:

@@ -64,6 +64,8 @@ class DynamoDBProviderForms:
                 ExpressionAttributeValues={":pk": s(forms_pk(provider_id)), ":form": s("FORM#")},
                 ScanIndexForward=False,
                 Limit=1,
+                # A cache that saw the catalog generation change must read the change.
+                ConsistentRead=True,
             )
             .get("Items", [])
         )

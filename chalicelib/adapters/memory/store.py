@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -44,7 +45,9 @@ from chalicelib.domain.models import (
     Provider,
     ProviderDocument,
 )
+from chalicelib.domain.offer_versions import in_force, latest_by_id
 from chalicelib.domain.ports import ApiKeyRecord, OrderFilter, OrderPage
+from chalicelib.domain.provider_offer import ProviderOffer
 
 
 def _order_not_found(order_id: str) -> NotFound:
@@ -187,16 +190,20 @@ class InMemoryOrderStore:
 
 
 class InMemoryCatalog:
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
         self._lock = threading.Lock()
         self._providers: dict[str, Provider] = {}
         self._city_networks: dict[str, CityNetwork] = {}
-        self._offers: dict[str, Offer] = {}
+        self._offers: dict[str, dict[int, Offer]] = {}  # id -> version -> offer
+        self._provider_offers: dict[str, list[ProviderOffer]] = {}
         self._documents: dict[tuple[str, str], list[ProviderDocument]] = {}
+        self._generation = 0
+        self._clock = clock or SystemClock()
 
     def put_provider(self, provider: Provider) -> None:
         with self._lock:
             self._providers[provider.id] = provider
+            self._generation += 1
 
     def get_provider(self, provider_id: str) -> Provider:
         with self._lock:
@@ -212,6 +219,7 @@ class InMemoryCatalog:
     def put_city_network(self, city_network: CityNetwork) -> None:
         with self._lock:
             self._city_networks[city_network.id] = city_network
+            self._generation += 1
 
     def get_city_network(self, city_network_id: str) -> CityNetwork:
         with self._lock:
@@ -226,24 +234,61 @@ class InMemoryCatalog:
 
     def put_offer(self, offer: Offer) -> None:
         with self._lock:
-            self._offers[offer.id] = offer
+            self._offers.setdefault(offer.id, {})[offer.version] = offer
+            self._generation += 1
+
+    def _in_force(self) -> list[Offer]:
+        with self._lock:
+            versions = [v for vs in self._offers.values() for v in vs.values()]
+        return latest_by_id(versions, self._clock.now())
 
     def get_offer(self, offer_id: str) -> Offer:
         with self._lock:
-            offer = self._offers.get(offer_id)
+            versions = list(self._offers.get(offer_id, {}).values())
+        offer = in_force(versions, self._clock.now())
         if offer is None:
             raise NotFound(f"offer {offer_id} not found")
         return offer
 
-    def offers_in_city_network(self, city_network_id: str) -> list[Offer]:
+    def offer_versions(self, offer_id: str) -> list[Offer]:
         with self._lock:
-            found = [o for o in self._offers.values() if o.city_network_id == city_network_id]
-        return sorted(found, key=lambda o: o.id)
+            versions = self._offers.get(offer_id, {})
+            return [versions[n] for n in sorted(versions)]
+
+    def offers_in_city_network(self, city_network_id: str) -> list[Offer]:
+        return [
+            o for o in self._in_force() if o.city_network_id == city_network_id and not o.retired
+        ]
 
     def offers_of_provider(self, provider_id: str) -> list[Offer]:
+        return [o for o in self._in_force() if o.provider_id == provider_id]
+
+    def publish_offer(self, offer: ProviderOffer, catalog_offers: Sequence[Offer]) -> None:
         with self._lock:
-            found = [o for o in self._offers.values() if o.provider_id == provider_id]
-        return sorted(found, key=lambda o: o.id)
+            versions = self._provider_offers.setdefault(offer.id, [])
+            taken = any(v.version == offer.version for v in versions) or any(
+                o.version in self._offers.get(o.id, {}) for o in catalog_offers
+            )
+            if taken:
+                raise ConcurrentModification(f"offer {offer.id} changed meanwhile")
+            versions.append(offer)
+            versions.sort(key=lambda v: v.version)
+            for o in catalog_offers:
+                self._offers.setdefault(o.id, {})[o.version] = o
+            self._generation += 1
+
+    def provider_offer_versions(self, offer_id: str) -> list[ProviderOffer]:
+        with self._lock:
+            return list(self._provider_offers.get(offer_id, []))
+
+    def provider_offers(self, provider_id: str) -> list[ProviderOffer]:
+        with self._lock:
+            newest = [vs[-1] for vs in self._provider_offers.values() if vs]
+        return sorted((o for o in newest if o.provider_id == provider_id), key=lambda o: o.id)
+
+    def generation(self) -> int:
+        with self._lock:
+            return self._generation
 
     def add_document(self, document: ProviderDocument) -> None:
         with self._lock:
@@ -251,6 +296,7 @@ class InMemoryCatalog:
             if any(d.version == document.version for d in versions):
                 raise AlreadyExists(f"{document.kind} version {document.version} exists")
             versions.append(document)
+            self._generation += 1
             versions.sort(key=lambda d: d.version)
 
     def documents(self, provider_id: str, kind: DocumentKind) -> list[ProviderDocument]:
