@@ -170,14 +170,22 @@ def load_offers(svc: Adapters, items: list[Any]) -> list[Offer]:
     """Validates every offer, and that its provider and city network exist, before
     writing any: a bad file changes nothing. Fields an older file lacks take the model's
     defaults (start fee 0, no campaign, one month's notice)."""
+    from chalicelib.domain.offer_versions import managed_through_the_api, put_operator_offer
+
     catalog = svc.catalog
     offers = validate_offers(items)
     for offer in offers:
         catalog.get_provider(offer.provider_id)
         catalog.get_city_network(offer.city_network_id)
-    for offer in offers:
-        catalog.put_offer(offer)
-    return offers
+    managed = [o.id for o in offers if managed_through_the_api(o.id, catalog)]
+    if managed:
+        raise InvalidOffers(
+            [
+                f"offer {i}: managed by its provider through the API; change it there"
+                for i in managed
+            ]
+        )
+    return [put_operator_offer(offer, catalog) for offer in offers]
 
 
 def load_offers_file(svc: Adapters, path: Path) -> list[Offer]:

@@ -324,3 +324,26 @@ def catalog_offers(
 def in_force_version(versions: Sequence[ProviderOffer], now: dt.datetime) -> int | None:
     due = [v for v in versions if v.valid_from is None or v.valid_from <= now]
     return max(v.version for v in due) if due else None
+
+
+def managed_through_the_api(offer_id: str, catalog: Catalog) -> bool:
+    """A catalog offer its provider manages through `/tl/v1/offers` (its own id, or one
+    derived from an API offer id): the operator's files must not write its versions."""
+    api_offer_id = offer_id.split("--", 1)[0]
+    return bool(catalog.provider_offer_versions(api_offer_id))
+
+
+def put_operator_offer(offer: Offer, catalog: Catalog) -> Offer:
+    """An offer from the operator's file as a new version on top of what is stored: a stored
+    version is never overwritten (orders name the version they were placed under), and a
+    file loaded again unchanged stores nothing."""
+    stored = catalog.offer_versions(offer.id)
+    if not stored:
+        catalog.put_offer(offer)
+        return offer
+    newest = max(stored, key=lambda o: o.version)
+    if newest.model_dump(exclude={"version"}) == offer.model_dump(exclude={"version"}):
+        return newest
+    placed = offer.model_copy(update={"version": newest.version + 1})
+    catalog.put_offer(placed)
+    return placed
