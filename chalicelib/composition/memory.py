@@ -45,7 +45,7 @@ class InMemoryAdapters(Adapters):
 
     @staticmethod
     def _catalog(adapters: InMemoryAdapters) -> Catalog:
-        from ..adapters.memory.store import InMemoryCatalog
+        from ..adapters.memory.catalog import InMemoryCatalog
 
         return InMemoryCatalog(adapters.clock)
 

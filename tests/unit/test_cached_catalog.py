@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from chalicelib.adapters.cached_catalog import SETTLE_S, CachedCatalog
-from chalicelib.adapters.memory.store import InMemoryCatalog
+from chalicelib.adapters.memory.catalog import InMemoryCatalog
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.models import Provider
 from tests.fakes import NETWORK_ID, OTHER_PROVIDER_ID, PROVIDER_ID, seed_test_catalog

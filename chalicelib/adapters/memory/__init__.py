@@ -1,8 +1,8 @@
 """In-memory implementations of the store ports (tests and the fast path)."""
 
+from .catalog import InMemoryCatalog
 from .store import (
     InMemoryApiKeyStore,
-    InMemoryCatalog,
     InMemoryOneTimeTokens,
     InMemoryOrderStore,
 )
