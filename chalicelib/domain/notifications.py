@@ -9,37 +9,42 @@ released when the mailer failed, so a duplicate queue message finds it sent and 
 finds it free. A mailer that is down delays the mail (the queue carries the wait) and never
 touches the order; after the retry budget the message goes to the dead-letter queue.
 
-The mail's text is rendered outside the domain (Jinja2 templates, the gettext catalogs):
-this module hands the renderer `MailFacts`, the order's facts as of the event.
+What a mail says is domain/mail_content.py's (re-exported here): the renderer outside the
+domain gets `MailFacts`, the order's facts as of the event.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from enum import StrEnum
-from typing import Literal, Protocol
+from datetime import datetime, timedelta
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from .clock import Clock
 from .errors import DomainError, NotFound
+from .mail_content import (
+    Language,
+    Mail,
+    MailComposer,
+    MailFacts,
+    MailKind,
+    RenderedMail,
+    compose,
+    language_of,
+    mail_facts,
+)
 from .models import (
     Activation,
     ActivationState,
-    Agreement,
-    LegalIdentity,
     Order,
     OrderEvent,
     OrderEventKind,
     OrderStatus,
 )
-from .operator import BROKER
 from .ports import Catalog, OneTimeTokens, OrderStore
 from .queues import Queue, delay_for, still_waiting
 from .retry import RetrySchedule
-from .withdrawal_period import last_day_to_withdraw, ordered_on
 
 logger = logging.getLogger(__name__)
 
@@ -57,16 +62,6 @@ SENT_KEPT_FOR = timedelta(days=30)
 # comes later gets its own update.
 CONFIRMATION_WAITS_FOR = timedelta(seconds=20)
 CONFIRMATION_LOOK_EVERY_S = 2
-
-Language = Literal["sv", "en"]
-
-
-class MailKind(StrEnum):
-    CONFIRMATION = "confirmation"
-    ACTIVATION_UPDATE = "activation_update"
-    WITHDRAWAL = "withdrawal"
-    CANCELLATION = "cancellation"
-
 
 # The activation outcomes a customer is told about after the confirmation (pending is not
 # an outcome: it is what the confirmation already says).
@@ -92,17 +87,6 @@ class MailRejected(DomainError):
     code = "mail_rejected"
 
 
-class Mail(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    # Personal data: kept out of every repr (and so out of log lines).
-    to: tuple[str, ...] = Field(repr=False)
-    subject: str
-    text: str = Field(repr=False)
-    html: str = Field(repr=False)
-    language: Language
-
-
 class Mailer(Protocol):
     def send(self, mail: Mail) -> str:
         """Hand `mail` over; returns the service's message id. MailerUnavailable when it
@@ -120,43 +104,6 @@ class NotificationMessage(BaseModel):
     try_number: int = Field(default=1, ge=1)
     # A wait longer than the queue can delay (domain/queues.py).
     not_before: datetime | None = None
-
-
-@dataclass(frozen=True)
-class MailFacts:
-    """Everything a mail says, for the renderer (no personal data but the name)."""
-
-    kind: MailKind
-    language: Language
-    order_id: str
-    customer_name: str
-    service_name: str
-    provider_name: str
-    provider: LegalIdentity | None
-    broker: LegalIdentity
-    ordered_on: date
-    last_day_to_withdraw: date
-    activation: Activation
-    requested_date: date | None
-    agreement: Agreement | None
-    tracking_url: str
-    status_to: OrderStatus | None = None
-    withdrawn_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class RenderedMail:
-    subject: str
-    text: str
-    html: str
-
-
-class MailComposer(Protocol):
-    """What the worker brings: the templates and the customer's link to the order."""
-
-    def render(self, facts: MailFacts) -> RenderedMail: ...
-
-    def tracking_url(self, order_id: str) -> str: ...
 
 
 class NotificationDeps(Protocol):
@@ -244,62 +191,6 @@ def outcome_changed(event: OrderEvent, trail: list[OrderEvent]) -> bool:
     previous = earlier[-1].order_snapshot
     assert previous is not None
     return not _same_outcome(previous.activation, event.order_snapshot.activation)
-
-
-# --- what a mail says ------------------------------------------------------------------
-
-
-def language_of(order: Order) -> Language:
-    return order.agreement.language if order.agreement is not None else "sv"
-
-
-def mail_facts(
-    kind: MailKind, order: Order, event: OrderEvent, deps: NotificationDeps, tracking_url: str
-) -> MailFacts:
-    try:
-        provider = deps.catalog.get_provider(order.provider_id)
-        provider_name, identity = provider.name, provider.legal_identity
-    except NotFound:
-        provider_name, identity = order.provider_id, None
-    day = ordered_on(order.created_at)
-    return MailFacts(
-        kind=kind,
-        language=language_of(order),
-        order_id=order.id,
-        customer_name=f"{order.customer.first_name} {order.customer.last_name}",
-        service_name=order.service.name,
-        provider_name=provider_name,
-        provider=identity,
-        broker=BROKER,
-        ordered_on=day,
-        last_day_to_withdraw=last_day_to_withdraw(day),
-        activation=order.activation,
-        requested_date=order.requested_date,
-        agreement=order.agreement,
-        tracking_url=tracking_url,
-        status_to=event.status_to,
-        withdrawn_at=_withdrawn_at(order, event),
-    )
-
-
-def _withdrawn_at(order: Order, event: OrderEvent) -> datetime | None:
-    if order.withdrawal is not None:
-        return order.withdrawal.at
-    return event.at if event.kind == OrderEventKind.WITHDRAWN else None
-
-
-def compose(
-    kind: MailKind, order: Order, event: OrderEvent, deps: NotificationDeps, composer: MailComposer
-) -> Mail:
-    facts = mail_facts(kind, order, event, deps, composer.tracking_url(order.id))
-    rendered = composer.render(facts)
-    return Mail(
-        to=(order.customer.email,),
-        subject=rendered.subject,
-        text=rendered.text,
-        html=rendered.html,
-        language=facts.language,
-    )
 
 
 # --- sending (one queue message) -------------------------------------------------------
@@ -409,3 +300,32 @@ def _retry_later(message: NotificationMessage, key: str, deps: NotificationDeps,
         extra={"try": message.try_number, "wait_s": wait, "reason": why},
     )
     return "retry"
+
+
+__all__ = [
+    "CLAIM_FOR",
+    "NOTIFICATION_RETRIES",
+    "OUTCOMES",
+    "SENT_KEPT_FOR",
+    "Language",
+    "Mail",
+    "MailComposer",
+    "MailFacts",
+    "MailKind",
+    "MailRejected",
+    "Mailer",
+    "MailerUnavailable",
+    "NotificationDeps",
+    "NotificationMessage",
+    "RenderedMail",
+    "compose",
+    "language_of",
+    "mail_facts",
+    "mail_kind_for",
+    "notification_for",
+    "outcome_changed",
+    "queue_notification",
+    "send_notification",
+    "sent_key",
+    "told_key",
+]
